@@ -1,0 +1,1 @@
+"""optagent.agent (see README)."""

@@ -1,0 +1,1 @@
+"""optagent.benchmarks (see README)."""

@@ -1,0 +1,1 @@
+"""optagent.evaluation (see README)."""

@@ -1,0 +1,421 @@
+"""From a Formulation to a checked, data-resolved model: parse, analyse, resolve, classify.
+
+``prepare()`` never raises on a bad model: every problem lands in ``Prepared.report``.
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from optagent.formulations import expr as E
+from optagent.formulations import issues as I
+from optagent.formulations.analysis import NONLINEAR, Analyzer, Symbols, arity_of
+from optagent.formulations.data import Binding, DataResolver, domain, static_set_dims
+from optagent.formulations.evaluate import ResolvedSet
+from optagent.formulations.model import LINEAR_TYPES, Formulation, ProblemType, VarType
+
+RELATION_OPS = ("<=", ">=", "==")
+_COUNT_WORDS = re.compile(r"\b(number of|how many|count of|num(ber)?_|n_)", re.IGNORECASE)
+_CLASS_RANK = {
+    ProblemType.LP: 0,
+    ProblemType.ILP: 0,
+    ProblemType.MILP: 0,
+    ProblemType.QP: 1,
+    ProblemType.MIQP: 1,
+    ProblemType.QCP: 2,
+    ProblemType.MIQCP: 2,
+    ProblemType.NLP: 3,
+    ProblemType.MINLP: 3,
+}
+
+
+@dataclass
+class PreparedVar:
+    name: str
+    bindings: list[Binding]
+    where: E.Node | None
+    type: VarType
+    lower: float | E.Node | None
+    upper: float | E.Node | None
+    keys: list[tuple] = field(default_factory=list)
+    envs: list[dict[str, Any]] = field(default_factory=list)
+    ready: bool = False  # index combinations enumerated
+
+
+@dataclass
+class PreparedConstraint:
+    name: str
+    bindings: list[Binding]
+    where: E.Node | None
+    lhs: E.Node  # for ranged rows: the lower bound
+    op: str  # "<=", ">=", "==" or "range"
+    rhs: E.Node  # for ranged rows: the upper bound
+    body: E.Node | None = None  # ranged rows only
+    degree: float = 0
+    checked: bool = False  # passed the static checks, so it can be instantiated
+
+
+@dataclass
+class Prepared:
+    formulation: Formulation
+    report: I.Report
+    sets: dict[str, ResolvedSet] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    variables: dict[str, PreparedVar] = field(default_factory=dict)
+    objective: E.Node | None = None
+    objective_degree: float = 0
+    constraints: list[PreparedConstraint] = field(default_factory=list)
+    problem_class: ProblemType = ProblemType.LP
+
+    @property
+    def has_integers(self) -> bool:
+        return any(v.type != VarType.continuous for v in self.variables.values())
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(number of scalar variables, number of constraint families' index combinations is not counted)."""
+        return sum(len(v.keys) for v in self.variables.values()), len(self.constraints)
+
+
+class _Preparer:
+    def __init__(self, f: Formulation) -> None:
+        self.f = f
+        self.report = I.Report()
+        self.prep = Prepared(f, self.report)
+
+    def parse(self, text: str, loc: str) -> E.Node | None:
+        try:
+            return E.parse(text)
+        except E.ExprSyntaxError as exc:
+            self.report.add(I.SYNTAX, loc, exc.message, exc.hint)
+            return None
+
+    def bindings(self, items: list[str], loc: str) -> list[Binding] | None:
+        out: list[Binding] = []
+        for text in items:
+            try:
+                out.append(E.parse_binding(text))
+            except E.ExprSyntaxError as exc:
+                self.report.add(I.SYNTAX, loc, exc.message, exc.hint)
+                return None
+        return out
+
+    def run(self) -> Prepared:
+        self.check_names()
+        dims = static_set_dims(self.f.sets)
+        self.symbols = Symbols(sets=dict(dims))
+        set_parsed = {s.name: self.parse_set(s) for s in self.f.sets}
+        param_bindings: dict[str, list[Binding] | None] = {}
+        param_exprs: dict[str, E.Node | None] = {}
+        for p in self.f.parameters:
+            loc = f"parameter '{p.name}'"
+            param_bindings[p.name] = b = self.bindings(p.index, loc)
+            self.symbols.params[p.name] = arity_of(b, self.symbols) if b is not None else None
+            param_exprs[p.name] = self.parse(p.expr, loc) if p.expr is not None else None
+        var_bindings = {}
+        for v in self.f.variables:
+            var_bindings[v.name] = b = self.bindings(v.index, f"variable '{v.name}'")
+            self.symbols.variables[v.name] = arity_of(b, self.symbols) if b is not None else None
+        self.check_set_references(set_parsed)
+        self.resolve_data(set_parsed, param_bindings, param_exprs)
+        self.prepare_variables(var_bindings)
+        self.prepare_objective()
+        for c in self.f.constraints:
+            self.prepare_constraint(c)
+        self.classify()
+        return self.prep
+
+    # -- names ----------------------------------------------------------------------------------------------
+    def check_names(self) -> None:
+        seen: dict[str, str] = {}
+        reserved = {*E.FUNCTIONS, *E.REDUCTIONS}
+        for kind, items in (("set", self.f.sets), ("parameter", self.f.parameters), ("variable", self.f.variables)):
+            for item in items:
+                name = item.name
+                loc = f"{kind} '{name}'"
+                if not name.isidentifier() or keyword.iskeyword(name):
+                    self.report.add(I.SYNTAX, loc, f"'{name}' is not a valid name", "use letters, digits and _")
+                elif name in reserved:
+                    self.report.add(I.DUPLICATE, loc, f"'{name}' is a built-in function name", "rename it")
+                if name in seen:
+                    self.report.add(
+                        I.DUPLICATE, loc, f"'{name}' is already declared as a {seen[name]}", "give each symbol one name"
+                    )
+                seen.setdefault(name, kind)
+        names = [c.name for c in self.f.constraints]
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            self.report.add(I.DUPLICATE, f"constraint '{name}'", "two constraints share this name", "rename one")
+
+    # -- sets and data --------------------------------------------------------------------------------------
+    def parse_set(self, s: Any) -> dict[str, Any] | None:
+        """Parsed range ends and filter of a set; None when they are broken (the set is then skipped)."""
+        loc = f"set '{s.name}'"
+        errors = len(self.report.errors)
+        parsed: dict[str, Any] = {}
+        if s.range is not None:
+            for part in ("start", "end"):
+                value = getattr(s.range, part)
+                if isinstance(value, str):
+                    node = self.parse(value, f"{loc}.range.{part}")
+                    if node is not None:
+                        Analyzer(self.symbols, self.report, f"{loc}.range.{part}").value(node, {})
+                    parsed[f"range.{part}"] = node
+        if s.filter is not None:
+            b = self.bindings([s.filter.over], loc)
+            node = self.parse(s.filter.condition, f"{loc}.filter.condition")
+            if b is not None and node is not None:
+                an = Analyzer(self.symbols, self.report, f"{loc}.filter.condition")
+                scope = an.bind_all(b, s.filter.over)
+                an.condition(node, scope)
+                parsed["filter.over"] = b[0]
+                parsed["filter.condition"] = node
+        return parsed if len(self.report.errors) == errors else None
+
+    def check_set_references(self, set_parsed: dict[str, dict[str, Any]]) -> None:
+        for s in self.f.sets:
+            for member in s.union or s.intersection or s.difference or s.product or []:
+                if member not in self.symbols.sets:
+                    an = Analyzer(self.symbols, self.report, f"set '{s.name}'")
+                    an._undefined(member, {})
+
+    def resolve_data(self, set_parsed: dict, param_bindings: dict, param_exprs: dict) -> None:
+        resolver = DataResolver(self.report)
+        deps: dict[str, set[str]] = {}
+        for s in self.f.sets:
+            refs = set(s.union or s.intersection or s.difference or s.product or [])
+            for node in (set_parsed[s.name] or {}).values():
+                if isinstance(node, tuple):
+                    refs.add(node[1])
+                elif node is not None:
+                    refs |= references(node)
+            deps[s.name] = refs
+        for p in self.f.parameters:
+            refs = {name for _, name in param_bindings[p.name] or []}
+            node = param_exprs[p.name]
+            if node is not None:
+                loc = f"parameter '{p.name}'"
+                errors = len(self.report.errors)
+                an = Analyzer(self.symbols, self.report, loc)
+                scope = an.bind_all(param_bindings[p.name] or [], ", ".join(p.index))
+                if an.value(node, scope) > 0:
+                    self.report.add(
+                        I.TYPE, loc, f"derived parameter '{p.expr}' uses decision variables", "use only data"
+                    )
+                if len(self.report.errors) > errors:
+                    param_bindings[p.name] = None  # not evaluated: its expression is broken
+                refs |= references(node)
+            deps[p.name] = refs
+        set_defs = {s.name: s for s in self.f.sets}
+        param_defs = {p.name: p for p in self.f.parameters}
+        for name in topological(deps, self.report):
+            ready = all(r in resolver.sets or r in resolver.params for r in deps[name] if r in deps)
+            if not ready or (name in set_defs and set_parsed[name] is None):
+                continue
+            if name in set_defs:
+                resolver.resolve_set(set_defs[name], set_parsed[name])
+            elif param_bindings.get(name) is not None:
+                resolver.resolve_param(param_defs[name], param_bindings[name], param_exprs[name])
+        self.prep.sets, self.prep.params = resolver.sets, resolver.params
+        for name, s in resolver.sets.items():
+            self.symbols.sets[name] = s.dim
+
+    # -- variables, objective, constraints -------------------------------------------------------------------
+    def prepare_variables(self, var_bindings: dict[str, list[Binding] | None]) -> None:
+        for v in self.f.variables:
+            loc = f"variable '{v.name}'"
+            b = var_bindings[v.name]
+            if b is None:
+                continue
+            errors = len(self.report.errors)
+            an = Analyzer(self.symbols, self.report, loc)
+            scope = an.bind_all(b, ", ".join(v.index))
+            where = self.parse(v.where, f"{loc}.where") if v.where else None
+            if where is not None:
+                an.condition(where, scope)
+            bounds: list[float | E.Node | None] = []
+            for part in ("lower", "upper"):
+                raw = getattr(v, part)
+                if isinstance(raw, str):
+                    node = self.parse(raw, f"{loc}.{part}")
+                    if node is not None and an.value(node, scope) > 0:
+                        self.report.add(I.TYPE, f"{loc}.{part}", "bounds cannot use decision variables", "use data")
+                        node = None
+                    bounds.append(node)
+                else:
+                    bounds.append(raw)
+            lo, up = bounds
+            if isinstance(lo, (int, float)) and isinstance(up, (int, float)) and lo > up:
+                self.report.add(I.BOUNDS, loc, f"lower bound {lo} exceeds upper bound {up}", "swap or fix the bounds")
+            if v.type == VarType.binary and any(
+                isinstance(x, (int, float)) and not 0 <= x <= 1 for x in (lo, up)
+            ):
+                self.report.add(I.BOUNDS, loc, f"binary variable with bounds [{lo}, {up}]", "binaries lie in [0, 1]")
+            if v.type == VarType.continuous and _COUNT_WORDS.search(f"{v.name} {v.description}"):
+                self.report.add(
+                    I.INTEGRALITY,
+                    loc,
+                    "looks like a count of indivisible things but is continuous",
+                    "declare type 'integer' unless fractional amounts are allowed",
+                    "warning",
+                )
+            pv = PreparedVar(v.name, b, where, v.type, lo, up)
+            if all(s in self.prep.sets for _, s in b) and len(self.report.errors) == errors:
+                self.enumerate_var(pv, loc)
+            self.prep.variables[v.name] = pv
+
+    def enumerate_var(self, pv: PreparedVar, loc: str) -> None:
+        from optagent.formulations.evaluate import Backend, Builder, EvalError
+
+        cond = Builder(self.prep.sets, self.prep.params, Backend()).build(pv.where) if pv.where else None
+        for key, env in domain(pv.bindings, self.prep.sets):
+            try:
+                if cond is None or cond(env):
+                    pv.keys.append(key)
+                    pv.envs.append(env)
+            except EvalError as exc:
+                self.report.add(exc.code, f"{loc}.where", exc.message, exc.hint)
+                return
+        pv.ready = True
+
+    def prepare_objective(self) -> None:
+        node = self.parse(self.f.objective.expr, "objective")
+        if node is None:
+            return
+        if isinstance(node, (E.Compare, E.Membership, E.BoolOp)):
+            self.report.add(I.RELATION, "objective", "the objective is a relation", "give an expression to optimise")
+            return
+        errors = len(self.report.errors)
+        an = Analyzer(self.symbols, self.report, "objective")
+        self.prep.objective_degree = an.value(node, {})
+        if len(self.report.errors) == errors:
+            self.prep.objective = node
+        self.nonlinear_parts = list(an.nonlinear)
+
+    def prepare_constraint(self, c: Any) -> None:
+        loc = f"constraint '{c.name}'"
+        b = self.bindings(c.forall, loc)
+        node = self.parse(c.expr, loc)
+        if b is None or node is None:
+            return
+        errors = len(self.report.errors)
+        an = Analyzer(self.symbols, self.report, loc)
+        scope = an.bind_all(b, ", ".join(c.forall))
+        where = self.parse(c.where, f"{loc}.where") if c.where else None
+        if where is not None:
+            an.condition(where, scope)
+        if not isinstance(node, E.Compare):
+            self.report.add(
+                I.RELATION, loc, f"'{c.expr}' is not a relation", "write 'lhs <= rhs', 'lhs >= rhs' or 'lhs == rhs'"
+            )
+            return
+        bad = [op for op in node.ops if op not in RELATION_OPS]
+        if bad:
+            hint = "solvers need non-strict relations: use <= or >=" if set(bad) <= {"<", ">"} else "use <=, >=, =="
+            self.report.add(I.RELATION, loc, f"relation '{bad[0]}' is not allowed in '{c.expr}'", hint)
+            return
+        degrees = [an.value(o, scope) for o in node.operands]
+        self.nonlinear_parts = [*getattr(self, "nonlinear_parts", []), *an.nonlinear]
+        if len(node.ops) == 1:
+            pc = PreparedConstraint(c.name, b, where, node.operands[0], node.ops[0], node.operands[1])
+        elif len(node.ops) == 2 and node.ops[0] == node.ops[1] and "==" not in node.ops:
+            if degrees[0] > 0 or degrees[2] > 0:
+                self.report.add(
+                    I.RELATION, loc, "a chained relation needs data-only outer terms", "split it into two constraints"
+                )
+                return
+            lo, body, hi = node.operands if node.ops[0] == "<=" else node.operands[::-1]
+            pc = PreparedConstraint(c.name, b, where, lo, "range", hi, body=body)
+        else:
+            self.report.add(I.RELATION, loc, f"unsupported chained relation '{c.expr}'", "split into two constraints")
+            return
+        pc.degree = max(degrees)
+        pc.checked = len(self.report.errors) == errors
+        if pc.degree == 0:
+            self.report.add(
+                I.CONSTANT,
+                loc,
+                "involves no decision variables",
+                "it only tests data; remove it or check the variable names",
+                "warning",
+            )
+        self.prep.constraints.append(pc)
+
+    # -- classification --------------------------------------------------------------------------------------
+    def classify(self) -> None:
+        prep = self.prep
+        integer = prep.has_integers
+        cons = max((c.degree for c in prep.constraints), default=0)
+        obj = prep.objective_degree
+        if math.isinf(max(cons, obj)):
+            cls = ProblemType.MINLP if integer else ProblemType.NLP
+        elif cons == 2:
+            cls = ProblemType.MIQCP if integer else ProblemType.QCP
+        elif obj == 2:
+            cls = ProblemType.MIQP if integer else ProblemType.QP
+        elif not integer:
+            cls = ProblemType.LP
+        else:
+            all_int = all(v.type != VarType.continuous for v in prep.variables.values())
+            cls = ProblemType.ILP if all_int else ProblemType.MILP
+        prep.problem_class = cls
+        declared = self.f.problem_type
+        if declared is None:
+            return
+        if _CLASS_RANK[cls] > _CLASS_RANK[declared]:
+            parts = getattr(self, "nonlinear_parts", [])
+            shown = "; ".join(f"'{p}'" for p in parts[:4])
+            code = I.NONLINEAR if declared in LINEAR_TYPES else I.TYPE
+            self.report.add(
+                code,
+                "problem_type",
+                f"declared {declared.value} but the model is {cls.value}: {shown}",
+                "linearise these terms (e.g. binaries with big-M) or declare the true problem_type",
+            )
+
+
+def references(node: E.Node) -> set[str]:
+    """Every symbol a node mentions (names, indexed symbols, loop and membership sets)."""
+    refs: set[str] = set()
+    for n in E.walk(node):
+        if isinstance(n, E.Name):
+            refs.add(n.id)
+        elif isinstance(n, E.Index):
+            refs.add(n.base)
+        elif isinstance(n, E.Reduce):
+            refs.update(loop.set_name for loop in n.loops)
+        elif isinstance(n, E.Membership):
+            refs.add(n.set_name)
+    return refs
+
+
+def topological(deps: dict[str, set[str]], report: I.Report) -> list[str]:
+    """Order sets and parameters so each comes after what it uses; report cycles."""
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(name: str, path: list[str]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            cycle = path[path.index(name) :] + [name]
+            report.add(I.CYCLE, f"'{name}'", "defined in terms of itself: " + " -> ".join(cycle), "break the cycle")
+            return
+        state[name] = 1
+        for dep in sorted(deps[name]):
+            if dep in deps:
+                visit(dep, [*path, name])
+        state[name] = 2
+        order.append(name)
+
+    for name in deps:
+        visit(name, [])
+    return order
+
+
+def prepare(formulation: Formulation) -> Prepared:
+    """Parse, analyse and resolve a formulation; all problems are in the returned ``report``."""
+    return _Preparer(formulation).run()

@@ -1,0 +1,1 @@
+"""optagent.prompts (see README)."""
