@@ -48,9 +48,13 @@ def usable(prep: Prepared, names: set[str]) -> bool:
 
 
 def constraint_rows(
-    prep: Prepared, pc: PreparedConstraint, backend: Backend, report: I.Report
+    prep: Prepared, pc: PreparedConstraint, backend: Backend, report: I.Report, *, numeric: bool = False
 ) -> Iterator[Row]:
-    """Rows of one constraint; the first evaluation problem is reported and ends the constraint."""
+    """Rows of one constraint; the first evaluation problem is reported and ends the constraint.
+
+    Rows that reduce to numbers are checked and dropped, unless ``numeric`` (values plugged in for a
+    solution check), where every row is yielded.
+    """
     nodes = [pc.lhs, pc.rhs] + ([pc.body] if pc.body is not None else [])
     refs = set().union(*(references(n) for n in nodes), *(s for _, s in pc.bindings))
     if pc.where is not None:
@@ -72,7 +76,7 @@ def constraint_rows(
             report.add(exc.code, loc, exc.message + at, exc.hint)
             return
         parts = [row.lhs, row.rhs] + ([row.body] if body is not None else [])
-        if all(is_number(p) for p in parts):
+        if not numeric and all(is_number(p) for p in parts):
             if not holds(row):
                 at = f" at {where_text(env)}" if env else ""
                 report.add(

@@ -1,0 +1,1 @@
+"""The ``optagent`` command line."""
