@@ -58,7 +58,7 @@ class Analyzer:
         self.report.add(code, self.loc, message, hint)
 
     # -- numeric expressions ------------------------------------------------------------------------------
-    def _value(self, node: E.Node, scope: dict[str, int | None]) -> float:  # noqa: C901
+    def _value(self, node: E.Node, scope: dict[str, int | None]) -> float:
         if isinstance(node, E.Const):
             if isinstance(node.value, str):
                 return 0  # an element name; only meaningful as an index
@@ -160,10 +160,14 @@ class Analyzer:
             self._check_arity(name, self.sym.variables[name], given, node.src)
             return 1
         if name in self.sym.sets:
-            self.err(I.TYPE, f"set '{name}' cannot be indexed in '{node.src}'", f"use membership: (...) in {name}")
+            self.err(
+                I.TYPE, f"set '{name}' cannot be indexed in '{node.src}'", f"use membership: (...) in {name}"
+            )
             return 0
         if name in scope:
-            self.err(I.TYPE, f"index '{name}' cannot be indexed in '{node.src}'", "index a parameter or variable")
+            self.err(
+                I.TYPE, f"index '{name}' cannot be indexed in '{node.src}'", "index a parameter or variable"
+            )
             return 0
         self._undefined(name, scope)
         return 0
@@ -182,7 +186,9 @@ class Analyzer:
             return left if right == 0 else self._mark(node, NONLINEAR)
         if op == "%":
             if left or right:
-                self.err(I.TYPE, f"'%' on decision variables in '{node.src}'", "use integer variables instead")
+                self.err(
+                    I.TYPE, f"'%' on decision variables in '{node.src}'", "use integer variables instead"
+                )
             return 0
         # power
         if right > 0:
@@ -201,7 +207,9 @@ class Analyzer:
         if node.func in ("card", "len"):
             arg = node.args[0]
             if not (isinstance(arg, E.Name) and arg.id in self.sym.sets):
-                self.err(I.TYPE, f"{node.func}() takes a set name in '{node.src}'", "write card(I) for a set I")
+                self.err(
+                    I.TYPE, f"{node.func}() takes a set name in '{node.src}'", "write card(I) for a set I"
+                )
             return 0
         degrees = [self._value(a, scope) for a in node.args]
         top = max(degrees, default=0)
@@ -238,7 +246,9 @@ class Analyzer:
             dim = self.sym.sets[set_name]
         for t in targets:
             if t in scope:
-                self.err(I.TYPE, f"index '{t}' is bound twice (in '{src}')", "give the inner index another name")
+                self.err(
+                    I.TYPE, f"index '{t}' is bound twice (in '{src}')", "give the inner index another name"
+                )
             if t in self.sym.all_names():
                 self.err(I.TYPE, f"index '{t}' shadows a declared symbol (in '{src}')", "rename the index")
         if len(targets) > 1:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from optagent.errors import FormulationInvalid, InputError
 from optagent.formulations.evaluate import Backend, Builder, EvalError, Table, key_str
 from optagent.formulations.instantiate import Row, constraint_rows, var_bounds
 from optagent.formulations.issues import Report
 from optagent.formulations.model import Formulation, VarType
 from optagent.formulations.prepare import Prepared, prepare
+from pydantic import BaseModel, Field
 
 
 class ConstraintCheck(BaseModel):
@@ -39,7 +38,10 @@ class CheckReport(BaseModel):
     errors: list[str] = Field(default_factory=list)
 
     def summary(self) -> str:
-        lines = [f"feasible: {self.feasible} (max violation {self.max_violation:.3g}, tolerance {self.tolerance:g})"]
+        lines = [
+            f"feasible: {self.feasible} "
+            f"(max violation {self.max_violation:.3g}, tolerance {self.tolerance:g})"
+        ]
         lines += [
             f"  constraint '{c.name}': max violation {c.max_violation:.3g} at [{c.worst_index}]"
             for c in self.constraints
@@ -54,7 +56,9 @@ class CheckReport(BaseModel):
         if self.objective is not None:
             lines.append(f"objective recomputed: {self.objective:.10g}")
         if self.claimed_objective is not None:
-            lines.append(f"objective claimed: {self.claimed_objective:.10g} (consistent: {self.objective_consistent})")
+            lines.append(
+                f"objective claimed: {self.claimed_objective:.10g} (consistent: {self.objective_consistent})"
+            )
         lines += [f"error: {e}" for e in self.errors]
         return "\n".join(lines)
 
@@ -90,7 +94,9 @@ def _tables(prep: Prepared, values: dict[str, Any], report: CheckReport) -> dict
         by_str = {}
         if isinstance(given, dict):
             for k, v in given.items():
-                by_str[key_str(k) if isinstance(k, tuple) else key_str((k,)) if not isinstance(k, str) else k] = v
+                by_str[
+                    key_str(k) if isinstance(k, tuple) else key_str((k,)) if not isinstance(k, str) else k
+                ] = v
         elif given is not None:
             raise InputError(f"values for '{name}' must map indices to numbers, got {type(given).__name__}")
         entries = {}
@@ -130,7 +136,9 @@ def check_solution(
                 worst, where = v, key_str(row.key)
             if v > tolerance * _scale(row):
                 ok = False
-        report.constraints.append(ConstraintCheck(name=pc.name, rows=count, max_violation=worst, worst_index=where, satisfied=ok))
+        report.constraints.append(
+            ConstraintCheck(name=pc.name, rows=count, max_violation=worst, worst_index=where, satisfied=ok)
+        )
         report.max_violation = max(report.max_violation, worst)
         report.feasible &= ok
     for name, bounds in var_bounds(prep, issues).items():
@@ -154,5 +162,7 @@ def check_solution(
         except EvalError as exc:
             report.errors.append(f"objective: {exc.message}")
     if objective is not None and report.objective is not None:
-        report.objective_consistent = abs(objective - report.objective) <= tolerance * (1 + abs(report.objective))
+        report.objective_consistent = abs(objective - report.objective) <= tolerance * (
+            1 + abs(report.objective)
+        )
     return report

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyomo.environ as pyo
-
 from optagent.errors import FormulationInvalid
 from optagent.formulations.evaluate import Backend, Builder, Table
 from optagent.formulations.instantiate import Row, constraint_rows, var_bounds
@@ -120,14 +119,17 @@ def compile_prepared(prep: Prepared) -> Compiled:
     assert prep.objective is not None
     sense = pyo.maximize if prep.formulation.objective.sense == Sense.maximize else pyo.minimize
     model.add_component(
-        _component_name(model, "objective"), pyo.Objective(expr=builder.build(prep.objective)({}), sense=sense)
+        _component_name(model, "objective"),
+        pyo.Objective(expr=builder.build(prep.objective)({}), sense=sense),
     )
     for pc in prep.constraints:
         cname = _component_name(model, pc.name)
         out.component_names[pc.name] = cname
         rows = list(constraint_rows(prep, pc, backend, report))
         if not pc.bindings:
-            con = pyo.Constraint(expr=_relation(rows[0])) if rows else pyo.Constraint(expr=pyo.Constraint.Skip)
+            con = (
+                pyo.Constraint(expr=_relation(rows[0])) if rows else pyo.Constraint(expr=pyo.Constraint.Skip)
+            )
             model.add_component(cname, con)
             continue
         index = [r.key[0] if len(r.key) == 1 else r.key for r in rows]

@@ -1,4 +1,4 @@
-"""Resolve sets to their elements and parameters to data tables, in dependency order, reporting every problem."""
+"""Resolve sets to elements and parameters to data tables, in dependency order, reporting every problem."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ from typing import Any
 
 from optagent.formulations import expr as E
 from optagent.formulations import issues as I
-from optagent.formulations.evaluate import Backend, Builder, EvalError, ResolvedSet, Table, flat_key, key_str, norm
+from optagent.formulations.evaluate import (
+    Backend,
+    Builder,
+    EvalError,
+    ResolvedSet,
+    Table,
+    flat_key,
+    key_str,
+    norm,
+)
 from optagent.formulations.model import ParamDef, SetDef
 
 Binding = tuple[tuple[str, ...], str]
@@ -98,14 +107,21 @@ class DataResolver:
         dims = {len(e) if isinstance(e, tuple) else 1 for e in elements}
         if len(dims) > 1:
             self.report.add(
-                I.SET_DEF, loc, f"elements mix tuples of different lengths {sorted(dims)}", "give all elements one shape"
+                I.SET_DEF,
+                loc,
+                f"elements mix tuples of different lengths {sorted(dims)}",
+                "give all elements one shape",
             )
             return
         unique = list(dict.fromkeys(elements))
         if len(unique) < len(elements):
             dup = [e for e in unique if elements.count(e) > 1]
             self.report.add(
-                I.SET_DEF, loc, f"duplicate elements {dup[:5]} were dropped", "list each element once", "warning"
+                I.SET_DEF,
+                loc,
+                f"duplicate elements {dup[:5]} were dropped",
+                "list each element once",
+                "warning",
             )
         self.sets[d.name] = ResolvedSet(d.name, unique, dims.pop() if dims else 1)
 
@@ -113,7 +129,9 @@ class DataResolver:
         if d.elements is not None:
             bad = [e for e in d.elements if isinstance(e, float) and not e.is_integer()]
             if bad:
-                self.report.add(I.SET_DEF, loc, f"fractional elements {bad[:3]}", "use integers or names as elements")
+                self.report.add(
+                    I.SET_DEF, loc, f"fractional elements {bad[:3]}", "use integers or names as elements"
+                )
                 return None
             return [element(e) for e in d.elements]
         if d.range is not None:
@@ -126,7 +144,9 @@ class DataResolver:
                         return None
                     value = self.evaluate_data(node, {})
                 if not (isinstance(norm(value), int)):
-                    self.report.add(I.SET_DEF, loc, f"range {part} {value!r} is not an integer", "use integers")
+                    self.report.add(
+                        I.SET_DEF, loc, f"range {part} {value!r} is not an integer", "use integers"
+                    )
                     return None
                 ends.append(norm(value))
             if d.range.step == 0:
@@ -144,14 +164,18 @@ class DataResolver:
                 combos = itertools.product(*(p.elements for p in parts))
                 return [flat_key(list(c)) for c in combos]
             if len({p.dim for p in parts}) > 1:
-                self.report.add(I.SET_DEF, loc, "combines sets of different dimensions", "combine sets of one shape")
+                self.report.add(
+                    I.SET_DEF, loc, "combines sets of different dimensions", "combine sets of one shape"
+                )
                 return None
             if d.union is not None:
                 return [e for p in parts for e in p.elements]
             if d.intersection is not None:
                 return [e for e in parts[0].elements if all(e in p.members for p in parts[1:])]
             if len(parts) != 2:
-                self.report.add(I.SET_DEF, loc, "difference needs exactly two sets [A, B]", "write [A, B] for A \\ B")
+                self.report.add(
+                    I.SET_DEF, loc, "difference needs exactly two sets [A, B]", "write [A, B] for A \\ B"
+                )
                 return None
             return [e for e in parts[0].elements if e not in parts[1].members]
         assert d.filter is not None
@@ -229,7 +253,8 @@ class DataResolver:
                     self.report.add(
                         I.OUT_OF_SET,
                         loc,
-                        f"key [{','.join(path)}] is not in its index set ({' × '.join(s for _, s in bindings)})",
+                        f"key [{','.join(path)}] is not in its index set "
+                        f"({' × '.join(s for _, s in bindings)})",
                         "use element names exactly as declared in the sets",
                     )
                     ok = False
@@ -260,7 +285,9 @@ class DataResolver:
         )
         return None
 
-    def _dense(self, value: Any, sizes: list[int], bindings: list[Binding], loc: str, path: str, out: list) -> bool:
+    def _dense(
+        self, value: Any, sizes: list[int], bindings: list[Binding], loc: str, path: str, out: list
+    ) -> bool:
         if not sizes:
             out.append(value)
             return True
@@ -274,9 +301,7 @@ class DataResolver:
                 f"give exactly |{set_name}| = {sizes[0]} entries in set order",
             )
             return False
-        return all(
-            self._dense(v, sizes[1:], bindings, loc, f"{path}[{k}]", out) for k, v in enumerate(value)
-        )
+        return all(self._dense(v, sizes[1:], bindings, loc, f"{path}[{k}]", out) for k, v in enumerate(value))
 
 
 def _flatten_mapping(value: dict, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:

@@ -145,7 +145,7 @@ class Builder:
         self.params = params
         self.backend = backend
 
-    def build(self, node: E.Node) -> Fn:  # noqa: C901 - one dispatch over node types
+    def build(self, node: E.Node) -> Fn:
         if isinstance(node, E.Const):
             value = node.value
             return lambda env: value
@@ -223,7 +223,9 @@ class Builder:
             try:
                 return op(a, b)
             except ZeroDivisionError:
-                raise EvalError(I.DOMAIN, f"division by zero in '{src}'", "guard the division with a condition") from None
+                raise EvalError(
+                    I.DOMAIN, f"division by zero in '{src}'", "guard the division with a condition"
+                ) from None
             except TypeError:
                 raise EvalError(
                     I.TYPE, f"cannot apply '{node.op}' to {a!r} and {b!r} in '{src}'", "check element types"
@@ -273,7 +275,9 @@ class Builder:
             if func == "sum":
                 return total(terms) if terms else 0
             if not terms:
-                raise EvalError(I.DOMAIN, f"{func}() over an empty selection in '{node.src}'", "check the loop sets")
+                raise EvalError(
+                    I.DOMAIN, f"{func}() over an empty selection in '{node.src}'", "check the loop sets"
+                )
             if func == "prod":
                 return math.prod(terms)
             if all(is_number(t) for t in terms):

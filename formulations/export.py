@@ -16,13 +16,15 @@ def export(formulation: Formulation, path: str | Path, fmt: str | None = None) -
     out = Path(path)
     fmt = fmt or FORMATS.get(out.suffix.lower())
     if fmt not in FORMATS.values():
-        raise ExportError(f"cannot tell the format of '{out.name}'", hint="use a .lp or .mps suffix, or --format lp|mps")
+        raise ExportError(
+            f"cannot tell the format of '{out.name}'", hint="use a .lp or .mps suffix, or --format lp|mps"
+        )
     compiled = compile_formulation(formulation)
     cls = compiled.prepared.problem_class.value
     if cls in ("NLP", "MINLP") or (fmt == "mps" and cls in ("QCP", "MIQCP")):
         raise ExportError(
             f"a {cls} model cannot be written as {fmt.upper()}",
-            hint="LP files hold linear and quadratic models; MPS here holds linear and quadratic-objective ones",
+            hint="LP holds linear and quadratic models; MPS here holds linear and quadratic-objective ones",
         )
     if not out.parent.exists():
         raise ExportError(f"folder '{out.parent}' does not exist", hint="create it or choose another path")

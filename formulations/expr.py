@@ -187,7 +187,7 @@ class _Converter:
     def fail(self, node: ast.AST, what: str, hint: str) -> ExprSyntaxError:
         return ExprSyntaxError(f"{what} in '{self.seg(node)}'", hint)
 
-    def convert(self, node: ast.AST) -> Node:  # noqa: C901 - one dispatch over the whitelist
+    def convert(self, node: ast.AST) -> Node:
         src = self.seg(node)
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float, str)):
@@ -197,7 +197,9 @@ class _Converter:
             return Name(src, node.id)
         if isinstance(node, ast.Subscript):
             if not isinstance(node.value, ast.Name):
-                raise self.fail(node, "only named symbols can be indexed", "write x[i, j] with x a declared name")
+                raise self.fail(
+                    node, "only named symbols can be indexed", "write x[i, j] with x a declared name"
+                )
             sl = node.slice
             if isinstance(sl, ast.Slice):
                 raise self.fail(node, "slices are not supported", "index with single elements, e.g. x[i]")
@@ -227,7 +229,9 @@ class _Converter:
         if isinstance(node, ast.Call):
             return self.call(node, src)
         if isinstance(node, ast.Tuple):
-            raise self.fail(node, "a bare tuple is not a value", "tuples may only appear in 'in' tests and loops")
+            raise self.fail(
+                node, "a bare tuple is not a value", "tuples may only appear in 'in' tests and loops"
+            )
         if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
             raise self.fail(node, "a bare comprehension is not a value", "wrap it: sum(... for i in I)")
         raise self.fail(
@@ -261,7 +265,9 @@ class _Converter:
             raise self.fail(node, "keyword arguments are not supported", "pass arguments by position")
         if len(node.args) == 1 and isinstance(node.args[0], ast.GeneratorExp | ast.ListComp):
             if name not in REDUCTIONS:
-                raise self.fail(node, f"'{name}' cannot take a generator", f"use one of {', '.join(REDUCTIONS)}")
+                raise self.fail(
+                    node, f"'{name}' cannot take a generator", f"use one of {', '.join(REDUCTIONS)}"
+                )
             return self.reduce(name, node.args[0], src)
         if name == "sum" or name == "prod":
             raise self.fail(node, f"{name} needs a generator", f"write {name}(expr for i in I)")
@@ -269,7 +275,9 @@ class _Converter:
             raise self.fail(node, f"unknown function '{name}'", f"use one of {_fn_list()}")
         lo, hi = FUNCTIONS[name]
         if len(node.args) < lo or (hi is not None and len(node.args) > hi):
-            raise self.fail(node, f"'{name}' takes {lo}{'' if hi == lo else '+' if hi is None else f'-{hi}'} args", "")
+            raise self.fail(
+                node, f"'{name}' takes {lo}{'' if hi == lo else '+' if hi is None else f'-{hi}'} args", ""
+            )
         return Call(src, name, tuple(self.convert(a) for a in node.args))
 
     def reduce(self, func: str, gen: ast.GeneratorExp | ast.ListComp, src: str) -> Reduce:
@@ -280,7 +288,9 @@ class _Converter:
                 raise self.fail(gen, "async comprehensions are not supported", "")
             if not isinstance(comp.iter, ast.Name):
                 raise self.fail(
-                    comp.iter, "a loop must run over a declared set name", "declare the set, then 'for i in I'"
+                    comp.iter,
+                    "a loop must run over a declared set name",
+                    "declare the set, then 'for i in I'",
                 )
             target = comp.target
             if isinstance(target, ast.Name):
@@ -288,7 +298,9 @@ class _Converter:
             elif isinstance(target, ast.Tuple) and all(isinstance(e, ast.Name) for e in target.elts):
                 names = tuple(e.id for e in target.elts)  # type: ignore[attr-defined]
             else:
-                raise self.fail(target, "loop targets must be names", "write 'for i in I' or 'for (i, j) in A'")
+                raise self.fail(
+                    target, "loop targets must be names", "write 'for i in I' or 'for (i, j) in A'"
+                )
             loops.append(Loop(names, comp.iter.id))
             conditions.extend(self.convert(c) for c in comp.ifs)
         return Reduce(src, func, self.convert(gen.elt), tuple(loops), tuple(conditions))

@@ -37,6 +37,8 @@ def where_text(env: dict[str, Any]) -> str:
 def usable(prep: Prepared, names: set[str]) -> bool:
     """True when every symbol is resolved data, an enumerated variable, or not a declared symbol at all."""
     for name in names:
+        if name in prep.ambiguous:
+            return False
         if name in prep.variables and not prep.variables[name].ready:
             return False
         declared_data = any(s.name == name for s in prep.formulation.sets) or any(
@@ -109,7 +111,10 @@ def var_bounds(prep: Prepared, report: I.Report) -> dict[str, list[tuple[Any, An
         if not pv.ready:
             continue
         if pv.type.value == "binary":
-            lo_raw, up_raw = (pv.lower if pv.lower is not None else 0), (pv.upper if pv.upper is not None else 1)
+            lo_raw, up_raw = (
+                (pv.lower if pv.lower is not None else 0),
+                (pv.upper if pv.upper is not None else 1),
+            )
         else:
             lo_raw, up_raw = pv.lower, pv.upper
         fns = [builder.build(b) if not (b is None or is_number(b)) else None for b in (lo_raw, up_raw)]
@@ -122,7 +127,9 @@ def var_bounds(prep: Prepared, report: I.Report) -> dict[str, list[tuple[Any, An
                 lo = fns[0](env) if fns[0] else lo_raw
                 up = fns[1](env) if fns[1] else up_raw
             except EvalError as exc:
-                report.add(exc.code, f"variable '{name}' bounds", f"{exc.message} (at {where_text(env)})", exc.hint)
+                report.add(
+                    exc.code, f"variable '{name}' bounds", f"{exc.message} (at {where_text(env)})", exc.hint
+                )
                 break
             values.append((lo, up))
         else:

@@ -39,7 +39,9 @@ class Report:
     def ok(self) -> bool:
         return not self.errors
 
-    def add(self, code: str, location: str, message: str, hint: str = "", severity: Severity = "error") -> None:
+    def add(
+        self, code: str, location: str, message: str, hint: str = "", severity: Severity = "error"
+    ) -> None:
         issue = Issue(code, location, message, hint, severity)
         if issue not in self.issues:
             self.issues.append(issue)

@@ -9,15 +9,14 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Any, Union
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from typing import Any
 
 from optagent.errors import InputError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-Scalar = Union[int, float, str]
-Element = Union[int, str, list[Union[int, str]]]
-Bound = Union[float, str, None]
+Scalar = int | float | str
+Element = int | str | list[int | str]
+Bound = float | str | None
 
 INDEX_DOC = (
     'Index bindings, each "i in I" (name i over set I), "(i, j) in A" (a pair over a 2-dimensional set) '
@@ -32,8 +31,8 @@ class _Strict(BaseModel):
 class RangeSpec(_Strict):
     """Integers ``start, start+step, ..., end`` (both ends included)."""
 
-    start: Union[int, str] = Field(description="First integer, or an expression over scalar parameters.")
-    end: Union[int, str] = Field(description="Last integer (included), or an expression over scalar parameters.")
+    start: int | str = Field(description="First integer, or an expression over scalar parameters.")
+    end: int | str = Field(description="Last integer (included), or an expression over scalar parameters.")
     step: int = Field(1, description="Step between consecutive integers (non-zero).")
 
 
@@ -93,7 +92,8 @@ class ParamDef(_Strict):
     )
     default: float | None = Field(None, description="Value for index combinations missing from a mapping.")
     expr: str | None = Field(
-        None, description='Derived parameter: an expression over the named indices, e.g. "sqrt((x[i]-x[j])**2)".'
+        None,
+        description='Derived parameter: an expression over the named indices, e.g. "sqrt((x[i]-x[j])**2)".',
     )
 
     @model_validator(mode="after")
@@ -118,7 +118,9 @@ class VarDef(_Strict):
     index: list[str] = Field(default_factory=list, description=INDEX_DOC)
     where: str | None = Field(None, description="Only index combinations satisfying this condition exist.")
     type: VarType = VarType.continuous
-    lower: Bound = Field(0.0, description="Lower bound: number, expression over data and indices, or null (free).")
+    lower: Bound = Field(
+        0.0, description="Lower bound: number, expression over data and indices, or null (free)."
+    )
     upper: Bound = Field(None, description="Upper bound: number, expression over data and indices, or null.")
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from optagent.formulations import expr as E
 from optagent.formulations import issues as I
-from optagent.formulations.analysis import NONLINEAR, Analyzer, Symbols, arity_of
+from optagent.formulations.analysis import Analyzer, Symbols, arity_of
 from optagent.formulations.data import Binding, DataResolver, domain, static_set_dims
 from optagent.formulations.evaluate import ResolvedSet
 from optagent.formulations.model import LINEAR_TYPES, Formulation, ProblemType, VarType
@@ -70,6 +70,7 @@ class Prepared:
     objective_degree: float = 0
     constraints: list[PreparedConstraint] = field(default_factory=list)
     problem_class: ProblemType = ProblemType.LP
+    ambiguous: set[str] = field(default_factory=set)  # names declared more than once
 
     @property
     def has_integers(self) -> bool:
@@ -133,22 +134,34 @@ class _Preparer:
     def check_names(self) -> None:
         seen: dict[str, str] = {}
         reserved = {*E.FUNCTIONS, *E.REDUCTIONS}
-        for kind, items in (("set", self.f.sets), ("parameter", self.f.parameters), ("variable", self.f.variables)):
+        for kind, items in (
+            ("set", self.f.sets),
+            ("parameter", self.f.parameters),
+            ("variable", self.f.variables),
+        ):
             for item in items:
                 name = item.name
                 loc = f"{kind} '{name}'"
                 if not name.isidentifier() or keyword.iskeyword(name):
-                    self.report.add(I.SYNTAX, loc, f"'{name}' is not a valid name", "use letters, digits and _")
+                    self.report.add(
+                        I.SYNTAX, loc, f"'{name}' is not a valid name", "use letters, digits and _"
+                    )
                 elif name in reserved:
                     self.report.add(I.DUPLICATE, loc, f"'{name}' is a built-in function name", "rename it")
                 if name in seen:
+                    self.prep.ambiguous.add(name)
                     self.report.add(
-                        I.DUPLICATE, loc, f"'{name}' is already declared as a {seen[name]}", "give each symbol one name"
+                        I.DUPLICATE,
+                        loc,
+                        f"'{name}' is already declared as a {seen[name]}",
+                        "give each symbol one name",
                     )
                 seen.setdefault(name, kind)
         names = [c.name for c in self.f.constraints]
         for name in sorted({n for n in names if names.count(n) > 1}):
-            self.report.add(I.DUPLICATE, f"constraint '{name}'", "two constraints share this name", "rename one")
+            self.report.add(
+                I.DUPLICATE, f"constraint '{name}'", "two constraints share this name", "rename one"
+            )
 
     # -- sets and data --------------------------------------------------------------------------------------
     def parse_set(self, s: Any) -> dict[str, Any] | None:
@@ -242,18 +255,24 @@ class _Preparer:
                 if isinstance(raw, str):
                     node = self.parse(raw, f"{loc}.{part}")
                     if node is not None and an.value(node, scope) > 0:
-                        self.report.add(I.TYPE, f"{loc}.{part}", "bounds cannot use decision variables", "use data")
+                        self.report.add(
+                            I.TYPE, f"{loc}.{part}", "bounds cannot use decision variables", "use data"
+                        )
                         node = None
                     bounds.append(node)
                 else:
                     bounds.append(raw)
             lo, up = bounds
             if isinstance(lo, (int, float)) and isinstance(up, (int, float)) and lo > up:
-                self.report.add(I.BOUNDS, loc, f"lower bound {lo} exceeds upper bound {up}", "swap or fix the bounds")
+                self.report.add(
+                    I.BOUNDS, loc, f"lower bound {lo} exceeds upper bound {up}", "swap or fix the bounds"
+                )
             if v.type == VarType.binary and any(
                 isinstance(x, (int, float)) and not 0 <= x <= 1 for x in (lo, up)
             ):
-                self.report.add(I.BOUNDS, loc, f"binary variable with bounds [{lo}, {up}]", "binaries lie in [0, 1]")
+                self.report.add(
+                    I.BOUNDS, loc, f"binary variable with bounds [{lo}, {up}]", "binaries lie in [0, 1]"
+                )
             if v.type == VarType.continuous and _COUNT_WORDS.search(f"{v.name} {v.description}"):
                 self.report.add(
                     I.INTEGRALITY,
@@ -286,7 +305,9 @@ class _Preparer:
         if node is None:
             return
         if isinstance(node, (E.Compare, E.Membership, E.BoolOp)):
-            self.report.add(I.RELATION, "objective", "the objective is a relation", "give an expression to optimise")
+            self.report.add(
+                I.RELATION, "objective", "the objective is a relation", "give an expression to optimise"
+            )
             return
         errors = len(self.report.errors)
         an = Analyzer(self.symbols, self.report, "objective")
@@ -309,12 +330,19 @@ class _Preparer:
             an.condition(where, scope)
         if not isinstance(node, E.Compare):
             self.report.add(
-                I.RELATION, loc, f"'{c.expr}' is not a relation", "write 'lhs <= rhs', 'lhs >= rhs' or 'lhs == rhs'"
+                I.RELATION,
+                loc,
+                f"'{c.expr}' is not a relation",
+                "write 'lhs <= rhs', 'lhs >= rhs' or 'lhs == rhs'",
             )
             return
         bad = [op for op in node.ops if op not in RELATION_OPS]
         if bad:
-            hint = "solvers need non-strict relations: use <= or >=" if set(bad) <= {"<", ">"} else "use <=, >=, =="
+            hint = (
+                "solvers need non-strict relations: use <= or >="
+                if set(bad) <= {"<", ">"}
+                else "use <=, >=, =="
+            )
             self.report.add(I.RELATION, loc, f"relation '{bad[0]}' is not allowed in '{c.expr}'", hint)
             return
         degrees = [an.value(o, scope) for o in node.operands]
@@ -324,13 +352,18 @@ class _Preparer:
         elif len(node.ops) == 2 and node.ops[0] == node.ops[1] and "==" not in node.ops:
             if degrees[0] > 0 or degrees[2] > 0:
                 self.report.add(
-                    I.RELATION, loc, "a chained relation needs data-only outer terms", "split it into two constraints"
+                    I.RELATION,
+                    loc,
+                    "a chained relation needs data-only outer terms",
+                    "split it into two constraints",
                 )
                 return
             lo, body, hi = node.operands if node.ops[0] == "<=" else node.operands[::-1]
             pc = PreparedConstraint(c.name, b, where, lo, "range", hi, body=body)
         else:
-            self.report.add(I.RELATION, loc, f"unsupported chained relation '{c.expr}'", "split into two constraints")
+            self.report.add(
+                I.RELATION, loc, f"unsupported chained relation '{c.expr}'", "split into two constraints"
+            )
             return
         pc.degree = max(degrees)
         pc.checked = len(self.report.errors) == errors
@@ -401,8 +434,10 @@ def topological(deps: dict[str, set[str]], report: I.Report) -> list[str]:
         if state.get(name) == 2:
             return
         if state.get(name) == 1:
-            cycle = path[path.index(name) :] + [name]
-            report.add(I.CYCLE, f"'{name}'", "defined in terms of itself: " + " -> ".join(cycle), "break the cycle")
+            cycle = [*path[path.index(name) :], name]
+            report.add(
+                I.CYCLE, f"'{name}'", "defined in terms of itself: " + " -> ".join(cycle), "break the cycle"
+            )
             return
         state[name] = 1
         for dep in sorted(deps[name]):

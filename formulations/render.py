@@ -29,7 +29,7 @@ def _prec(node: E.Node) -> int:
     return 5
 
 
-def to_latex(node: E.Node) -> str:  # noqa: C901 - one dispatch over node types
+def to_latex(node: E.Node) -> str:
     """LaTeX for one expression node."""
     if isinstance(node, E.Const):
         return rf"\text{{{node.value}}}" if isinstance(node.value, str) else f"{node.value:g}"
@@ -141,7 +141,9 @@ def render_text(f: Formulation) -> str:
     if f.description:
         lines.append(f.description)
     lines.append("\nSets:")
-    lines += [f"  {s.name} = {_set_text(s)}" + (f"  # {s.description}" if s.description else "") for s in f.sets]
+    lines += [
+        f"  {s.name} = {_set_text(s)}" + (f"  # {s.description}" if s.description else "") for s in f.sets
+    ]
     lines.append("\nParameters:")
     for p in f.parameters:
         idx = f"[{', '.join(p.index)}]" if p.index else ""
@@ -153,13 +155,16 @@ def render_text(f: Formulation) -> str:
         idx = f"[{', '.join(v.index)}]" if v.index else ""
         where = f" where {v.where}" if v.where else ""
         lines.append(
-            f"  {v.name}{idx}{where}: {v.type.value}, bounds [{_bound(v.lower, '-inf')}, {_bound(v.upper, '+inf')}]"
+            f"  {v.name}{idx}{where}: {v.type.value}, "
+            f"bounds [{_bound(v.lower, '-inf')}, {_bound(v.upper, '+inf')}]"
             + (f"  # {v.description}" if v.description else "")
         )
     lines.append(f"\nObjective: {f.objective.sense.value} {f.objective.expr}")
     lines.append("\nConstraints:")
     for c in f.constraints:
-        lines.append(f"  {c.name}: {c.expr}{_forall_text(c)}" + (f"  # {c.description}" if c.description else ""))
+        lines.append(
+            f"  {c.name}: {c.expr}{_forall_text(c)}" + (f"  # {c.description}" if c.description else "")
+        )
     return "\n".join(lines)
 
 
@@ -186,19 +191,40 @@ def render_markdown(f: Formulation) -> str:
         out += [f"Problem type: **{f.problem_type.value}**", ""]
     out += ["## Sets", "", "| set | definition | description |", "|---|---|---|"]
     out += [f"| ${latex_name(s.name)}$ | `{_set_text(s)}` | {s.description} |" for s in f.sets]
-    out += ["", "## Parameters", "", "| parameter | index | value | unit | description |", "|---|---|---|---|---|"]
+    out += [
+        "",
+        "## Parameters",
+        "",
+        "| parameter | index | value | unit | description |",
+        "|---|---|---|---|---|",
+    ]
     for p in f.parameters:
         value = f"`{p.expr}`" if p.expr else f"`{_value_text(p.value, 60)}`"
-        out.append(f"| ${latex_name(p.name)}$ | {', '.join(p.index)} | {value} | {p.unit} | {p.description} |")
-    out += ["", "## Variables", "", "| variable | index | type | bounds | description |", "|---|---|---|---|---|"]
+        out.append(
+            f"| ${latex_name(p.name)}$ | {', '.join(p.index)} | {value} | {p.unit} | {p.description} |"
+        )
+    out += [
+        "",
+        "## Variables",
+        "",
+        "| variable | index | type | bounds | description |",
+        "|---|---|---|---|---|",
+    ]
     for v in f.variables:
         bounds = f"[{_bound(v.lower, '-∞')}, {_bound(v.upper, '+∞')}]"
-        out.append(f"| ${latex_name(v.name)}$ | {', '.join(v.index)} | {v.type.value} | {bounds} | {v.description} |")
+        out.append(
+            f"| ${latex_name(v.name)}$ | {', '.join(v.index)} | {v.type.value} | {bounds} | {v.description} |"
+        )
     sense = r"\min" if f.objective.sense.value == "minimize" else r"\max"
     out += ["", "## Objective", "", f"$$ {sense} \\; {to_latex(E.parse(f.objective.expr))} $$", ""]
     out += ["## Constraints", ""]
     for c in f.constraints:
-        out += [f"**{c.name}**" + (f" — {c.description}" if c.description else ""), "", f"$$ {_constraint_latex(c)} $$", ""]
+        out += [
+            f"**{c.name}**" + (f" — {c.description}" if c.description else ""),
+            "",
+            f"$$ {_constraint_latex(c)} $$",
+            "",
+        ]
     return "\n".join(out)
 
 
@@ -213,7 +239,9 @@ def render_latex(f: Formulation) -> str:
         idx = _forall_latex(v.index, v.where)
         dom = {"continuous": r"\mathbb{R}", "integer": r"\mathbb{Z}", "binary": r"\{0,1\}"}[v.type.value]
         rows.append(rf"& {latex_name(v.name)} \in {dom}{idx} \\")
-    sets = "\n".join(rf"\item ${latex_name(s.name)}$: {_tex_escape(s.description or _set_text(s))}" for s in f.sets)
+    sets = "\n".join(
+        rf"\item ${latex_name(s.name)}$: {_tex_escape(s.description or _set_text(s))}" for s in f.sets
+    )
     params = "\n".join(
         rf"\item ${latex_name(p.name)}$: {_tex_escape(p.description or p.name)}"
         + (rf" ({_tex_escape(p.unit)})" if p.unit else "")
@@ -241,7 +269,14 @@ def render_latex(f: Formulation) -> str:
 
 
 def _tex_escape(text: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"), ("_", r"\_")):
+    for a, b in (
+        ("\\", r"\textbackslash{}"),
+        ("&", r"\&"),
+        ("%", r"\%"),
+        ("$", r"\$"),
+        ("#", r"\#"),
+        ("_", r"\_"),
+    ):
         text = text.replace(a, b)
     return text
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from optagent.formulations.evaluate import key_str
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Termination(str, Enum):

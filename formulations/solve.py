@@ -66,7 +66,9 @@ def solve(
         result = _run(compiled, spec, time_limit, threads, mip_gap)
     except Exception as exc:  # solver libraries raise their own types
         if getattr(exc, "errno", None) != GUROBI_SIZE_LIMIT:
-            raise OptagentError(f"{spec.name} failed: {exc}", hint="see the solver log with --verbose") from exc
+            raise OptagentError(
+                f"{spec.name} failed: {exc}", hint="see the solver log with --verbose"
+            ) from exc
         fallback = choose("auto", prep.problem_class, exclude=("gurobi",))
         messages.append(
             f"Gurobi's size-limited licence cannot hold this model ({compiled.num_variables} variables, "
@@ -74,9 +76,15 @@ def solve(
         )
         spec = fallback
         result = _run(compiled, spec, time_limit, threads, mip_gap)
-    if solver == "auto" and spec.name == "highs" and result.termination in (Termination.error, Termination.unknown):
+    if (
+        solver == "auto"
+        and spec.name == "highs"
+        and result.termination in (Termination.error, Termination.unknown)
+    ):
         fallback = choose("auto", prep.problem_class, exclude=("highs",))
-        messages.append(f"HiGHS could not solve this {prep.problem_class.value} model: solved with {fallback.name}")
+        messages.append(
+            f"HiGHS could not solve this {prep.problem_class.value} model: solved with {fallback.name}"
+        )
         result = _run(compiled, fallback, time_limit, threads, mip_gap)
     result.messages = messages
     result.build_time = build_time
@@ -84,7 +92,9 @@ def solve(
     return result
 
 
-def _run(compiled: Compiled, spec: SolverSpec, time_limit: float, threads: int, mip_gap: float) -> SolveResult:
+def _run(
+    compiled: Compiled, spec: SolverSpec, time_limit: float, threads: int, mip_gap: float
+) -> SolveResult:
     import pyomo.environ  # noqa: F401 - registers the solver plugins
     from pyomo.contrib.solver.common.factory import SolverFactory
 
@@ -108,8 +118,12 @@ def _run(compiled: Compiled, spec: SolverSpec, time_limit: float, threads: int, 
     status = _SOLUTION.get(res.solution_status.name, SolutionStatus.none)
     if termination == Termination.infeasible:
         status = SolutionStatus.infeasible
+    elif termination in (Termination.unbounded, Termination.infeasible_or_unbounded):
+        status = SolutionStatus.none  # a feasible point of an unbounded model is no answer
     values: dict[str, Any] = {}
-    objective = res.incumbent_objective if status in (SolutionStatus.optimal, SolutionStatus.feasible) else None
+    objective = (
+        res.incumbent_objective if status in (SolutionStatus.optimal, SolutionStatus.feasible) else None
+    )
     if objective is not None:
         res.solution_loader.load_vars()
         values = extract_values(compiled)
@@ -127,7 +141,9 @@ def _run(compiled: Compiled, spec: SolverSpec, time_limit: float, threads: int, 
         gap=gap,
         values=values,
         solver=spec.name,
-        solver_version=".".join(str(v) for v in version) if isinstance(version, tuple) else str(version or ""),
+        solver_version=".".join(str(v) for v in version)
+        if isinstance(version, tuple)
+        else str(version or ""),
         problem_class=compiled.prepared.problem_class.value,
         num_variables=compiled.num_variables,
         num_constraints=compiled.num_constraints,

@@ -9,7 +9,6 @@ from optagent.formulations.model import Formulation
 from optagent.formulations.prepare import Prepared, prepare, references
 
 
-
 class _Probe:
     """Stands in for every decision variable while rows are expanded: absorbs all arithmetic, so only
     data-side problems (indices out of their sets, missing data, division by a zero parameter) surface."""
@@ -25,7 +24,9 @@ class _Probe:
 
 
 PROBE_VALUE = _Probe()
-PROBE_FUNCS = {name: PROBE_VALUE._same for name in ("sqrt", "exp", "log", "log10", "sin", "cos", "abs", "min", "max")}
+PROBE_FUNCS = {
+    name: PROBE_VALUE._same for name in ("sqrt", "exp", "log", "log10", "sin", "cos", "abs", "min", "max")
+}
 
 
 def probe_backend(prep: Prepared) -> Backend:
@@ -34,7 +35,12 @@ def probe_backend(prep: Prepared) -> Backend:
         if not pv.ready:
             continue
         if pv.bindings:
-            domain_text = " (" + " × ".join(s for _, s in pv.bindings) + (" where " + pv.where.src if pv.where else "") + ")"
+            domain_text = (
+                " ("
+                + " × ".join(s for _, s in pv.bindings)
+                + (" where " + pv.where.src if pv.where else "")
+                + ")"
+            )
             tables[name] = Table(name, dict.fromkeys(pv.keys, PROBE_VALUE), domain_text)
         else:
             tables[name] = PROBE_VALUE

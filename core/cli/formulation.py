@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import typer
-
 from optagent.cli.output import console, print_json
 from optagent.errors import InputError
 
@@ -22,7 +21,9 @@ def load(path: Path):
 
 
 @app.command()
-def validate(file: Path = FileArg, as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")):
+def validate(
+    file: Path = FileArg, as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")
+):
     """Report every problem of a formulation (exit code 1 when there are errors)."""
     from optagent.formulations.validate import validate as run_validate
 
@@ -72,7 +73,9 @@ def export(
 @app.command()
 def check(
     file: Path = FileArg,
-    solution: Path = typer.Option(..., "--solution", "-s", help='JSON: {"values": {...}, "objective": n} or values.'),
+    solution: Path = typer.Option(
+        ..., "--solution", "-s", help='JSON: {"values": {...}, "objective": n} or values.'
+    ),
     tolerance: float = typer.Option(1e-6, help="Feasibility tolerance (scaled by max(1, |rhs|))."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ):
@@ -86,7 +89,9 @@ def check(
     except json.JSONDecodeError as exc:
         raise InputError(f"{solution}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
     if not isinstance(data, dict):
-        raise InputError(f"{solution}: expected a JSON object", hint='{"values": {"x": {"1": 2.0}}, "objective": 5}')
+        raise InputError(
+            f"{solution}: expected a JSON object", hint='{"values": {"x": {"1": 2.0}}, "objective": 5}'
+        )
     values = data.get("values", data)
     report = check_solution(load(file), values, objective=data.get("objective"), tolerance=tolerance)
     if as_json:

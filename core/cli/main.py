@@ -6,7 +6,6 @@ import os
 import sys
 
 import typer
-
 from optagent import __version__
 from optagent.cli.formulation import app as formulation_app
 from optagent.cli.output import print_error
@@ -32,7 +31,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
 ) -> None:
     """optagent command line."""
 
@@ -53,7 +54,9 @@ def run() -> None:
     except Exception as exc:
         if os.environ.get("OPTAGENT_DEBUG"):
             raise
-        print_error(f"internal error: {type(exc).__name__}: {exc}", "rerun with OPTAGENT_DEBUG=1 for a traceback")
+        print_error(
+            f"internal error: {type(exc).__name__}: {exc}", "rerun with OPTAGENT_DEBUG=1 for a traceback"
+        )
         sys.exit(70)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-
 from optagent.cli.output import console, print_json, solution_table
+from rich.markup import escape
 
 
 def register(app: typer.Typer) -> None:
@@ -35,7 +35,7 @@ def solve(
         raise typer.Exit(0 if result.has_solution else 1)
     typer.echo(render_text(f) + "\n")
     for message in result.messages:
-        console.print(f"[yellow]note:[/] {message}")
+        console.print(f"[yellow]note:[/] {escape(message)}", soft_wrap=True)
     status = f"{result.termination.value} (solution: {result.solution_status.value})"
     color = "green" if result.has_solution else "red"
     console.print(
@@ -53,9 +53,8 @@ def solve(
 
 def solvers(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")):
     """List solver backends, whether they are installed, and what they solve."""
-    from rich.table import Table
-
     from optagent.formulations.solvers import SOLVERS
+    from rich.table import Table
 
     rows = [
         {
@@ -74,5 +73,7 @@ def solvers(as_json: bool = typer.Option(False, "--json", help="Machine-readable
     for col in ("name", "installed", "classes", "note"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["name"], "yes" if r["installed"] else f"no ({r['install']})", ", ".join(r["classes"]), r["note"])
+        table.add_row(
+            r["name"], "yes" if r["installed"] else f"no ({r['install']})", ", ".join(r["classes"]), r["note"]
+        )
     console.print(table)
