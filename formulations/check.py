@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from optagent.errors import FormulationInvalid, InputError
 from optagent.formulations.evaluate import Backend, Builder, EvalError, Table, key_str
 from optagent.formulations.instantiate import Row, constraint_rows, var_bounds
 from optagent.formulations.issues import Report
 from optagent.formulations.model import Formulation, VarType
 from optagent.formulations.prepare import Prepared, prepare
-from pydantic import BaseModel, Field
 
 
 class ConstraintCheck(BaseModel):

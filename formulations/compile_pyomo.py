@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyomo.environ as pyo
+
 from optagent.errors import FormulationInvalid
 from optagent.formulations.evaluate import Backend, Builder, Table
 from optagent.formulations.instantiate import Row, constraint_rows, var_bounds

@@ -11,8 +11,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from optagent.errors import InputError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from optagent.errors import InputError
 
 Scalar = int | float | str
 Element = int | str | list[int | str]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from optagent.formulations.evaluate import key_str
 from pydantic import BaseModel, ConfigDict, Field
+
+from optagent.formulations.evaluate import key_str
 
 
 class Termination(str, Enum):

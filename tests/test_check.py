@@ -2,6 +2,7 @@
 
 import pytest
 from conftest import EXAMPLES
+
 from optagent.formulations import Formulation
 from optagent.formulations.check import check_solution
 from optagent.formulations.solve import solve

@@ -1,6 +1,7 @@
 """The expression language accepts its whitelist and rejects everything else with a hint."""
 
 import pytest
+
 from optagent.formulations import expr as E
 
 

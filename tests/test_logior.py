@@ -4,6 +4,7 @@ import json
 
 import pytest
 from conftest import FIXTURES, shared_dir
+
 from optagent.formulations import Formulation, validate
 from optagent.formulations.solve import solve
 from optagent.formulations.solvers import SOLVERS

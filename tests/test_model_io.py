@@ -4,6 +4,7 @@ import json
 
 import pytest
 from conftest import EXAMPLES, FIXTURES
+
 from optagent.errors import InputError
 from optagent.formulations import Formulation, json_schema
 

@@ -3,6 +3,7 @@
 import highspy
 import pytest
 from conftest import EXAMPLES
+
 from optagent.errors import ExportError
 from optagent.formulations import Formulation
 from optagent.formulations import expr as E

@@ -6,6 +6,7 @@ import copy
 
 import pytest
 from conftest import EXAMPLES, FIXTURES
+
 from optagent.errors import FormulationInvalid, SolverUnavailable
 from optagent.formulations import Formulation
 from optagent.formulations.check import check_solution

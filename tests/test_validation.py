@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from optagent.errors import InputError
 from optagent.formulations import Formulation, validate
 from optagent.formulations import issues as I

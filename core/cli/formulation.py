@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import typer
+
 from optagent.cli.output import console, print_json
 from optagent.errors import InputError
 

@@ -6,6 +6,7 @@ import os
 import sys
 
 import typer
+
 from optagent import __version__
 from optagent.cli.formulation import app as formulation_app
 from optagent.cli.output import print_error

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from optagent.cli.output import console, print_json, solution_table
 from rich.markup import escape
+
+from optagent.cli.output import console, print_json, solution_table
 
 
 def register(app: typer.Typer) -> None:
@@ -53,8 +54,9 @@ def solve(
 
 def solvers(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")):
     """List solver backends, whether they are installed, and what they solve."""
-    from optagent.formulations.solvers import SOLVERS
     from rich.table import Table
+
+    from optagent.formulations.solvers import SOLVERS
 
     rows = [
         {
