@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES
 
-EXE = shutil.which("optagent")
-pytestmark = pytest.mark.skipif(
-    EXE is None, reason="optagent console script not installed (pip install -e .)"
-)
+# The console script installed beside this interpreter (the venv's bin/), else the one on PATH.
+_BESIDE = Path(sys.executable).with_name("optagent")
+EXE = str(_BESIDE) if _BESIDE.exists() else shutil.which("optagent") or "optagent"
 
 
 def run(*args: str, check_rc: int | None = None) -> subprocess.CompletedProcess:
