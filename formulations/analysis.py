@@ -24,12 +24,6 @@ class Symbols:
         return [*self.sets, *self.params, *self.variables]
 
 
-@dataclass
-class Analysis:
-    degree: float = 0  # 0: data only, 1: linear, 2: quadratic, inf: nonlinear
-    nonlinear_parts: list[str] = field(default_factory=list)
-
-
 class Analyzer:
     """Walks one expression; reports into ``report`` under ``location``."""
 

@@ -8,6 +8,7 @@ from typing import Any
 import pyomo.environ as pyo
 
 from optagent.errors import FormulationInvalid
+from optagent.formulations.data import domain_text
 from optagent.formulations.evaluate import Backend, Builder, Table
 from optagent.formulations.instantiate import Row, constraint_rows, var_bounds
 from optagent.formulations.model import Formulation, Sense, VarType
@@ -114,7 +115,7 @@ def compile_prepared(prep: Prepared) -> Compiled:
             data.setub(up)
             entries[key] = data
         out.variables[name] = entries
-        tables[name] = Table(name, entries, " (" + " × ".join(s for _, s in pv.bindings) + ")")
+        tables[name] = Table(name, entries, domain_text(pv.bindings))
     backend = Backend(variables=tables, funcs=PYOMO_FUNCS, total=pyo.quicksum)
     builder = Builder(prep.sets, prep.params, backend)
     assert prep.objective is not None

@@ -43,6 +43,12 @@ def domain(bindings: list[Binding], sets: dict[str, ResolvedSet]) -> Iterator[tu
         yield flat_key(list(combo)), env
 
 
+def domain_text(bindings: list[Binding], where: str | None = None) -> str:
+    """' (I × J where cond)': how messages name an index domain."""
+    condition = f" where {where}" if where else ""
+    return " (" + " × ".join(s for _, s in bindings) + condition + ")"
+
+
 def static_set_dims(defs: list[SetDef]) -> dict[str, int | None]:
     """Dimension of every set from its definition alone (None when it cannot be told)."""
     by_name = {d.name: d for d in defs}
@@ -213,8 +219,7 @@ class DataResolver:
                 "add the values, or set 'default' for the combinations left out",
             )
             return
-        domain_text = " (" + " × ".join(s for _, s in bindings) + ")"
-        self.params[p.name] = Table(p.name, entries, domain_text, p.default)
+        self.params[p.name] = Table(p.name, entries, domain_text(bindings), p.default)
 
     def _derived(self, p: ParamDef, bindings: list[Binding], node: E.Node, loc: str) -> None:
         fn = self.builder().build(node)
@@ -232,7 +237,7 @@ class DataResolver:
                 where = ", ".join(f"{k}={v}" for k, v in env.items())
                 self.report.add(exc.code, loc, f"{exc.message} (at {where})", exc.hint)
                 return
-        self.params[p.name] = Table(p.name, entries, " (" + " × ".join(s for _, s in bindings) + ")")
+        self.params[p.name] = Table(p.name, entries, domain_text(bindings))
 
     def _number(self, value: Any, loc: str, path: str) -> float | int | None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -240,6 +245,13 @@ class DataResolver:
             self.report.add(I.NON_NUMERIC, loc, f"{path} = {value!r} is not a number", hint)
             return None
         return value
+
+    def _store(self, entries: dict[tuple, Any], key: tuple, raw: Any, loc: str, path: str) -> bool:
+        """Store one data value if it is a number; report it and return False otherwise."""
+        num = self._number(raw, loc, path)
+        if num is not None:
+            entries[key] = num
+        return num is not None
 
     def _entries(self, p: ParamDef, bindings: list[Binding], keys: list[tuple], loc: str) -> dict | None:
         value = p.value
@@ -253,17 +265,12 @@ class DataResolver:
                     self.report.add(
                         I.OUT_OF_SET,
                         loc,
-                        f"key [{','.join(path)}] is not in its index set "
-                        f"({' × '.join(s for _, s in bindings)})",
+                        f"key [{','.join(path)}] is not in its index set{domain_text(bindings)}",
                         "use element names exactly as declared in the sets",
                     )
                     ok = False
                     continue
-                num = self._number(raw, loc, f"value[{','.join(path)}]")
-                if num is None:
-                    ok = False
-                else:
-                    entries[k] = num
+                ok &= self._store(entries, k, raw, loc, f"value[{','.join(path)}]")
             return entries if ok else None
         if isinstance(value, list):
             sizes = [len(self.sets[s].elements) for _, s in bindings]
@@ -271,11 +278,7 @@ class DataResolver:
             if not self._dense(value, sizes, bindings, loc, "value", flat):
                 return None
             for k, raw in zip(keys, flat):
-                num = self._number(raw, loc, f"value[{key_str(k)}]")
-                if num is None:
-                    ok = False
-                else:
-                    entries[k] = num
+                ok &= self._store(entries, k, raw, loc, f"value[{key_str(k)}]")
             return entries if ok else None
         self.report.add(
             I.NON_NUMERIC,

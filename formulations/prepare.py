@@ -76,11 +76,6 @@ class Prepared:
     def has_integers(self) -> bool:
         return any(v.type != VarType.continuous for v in self.variables.values())
 
-    @property
-    def size(self) -> tuple[int, int]:
-        """(number of scalar variables, number of constraint families' index combinations is not counted)."""
-        return sum(len(v.keys) for v in self.variables.values()), len(self.constraints)
-
 
 class _Preparer:
     def __init__(self, f: Formulation) -> None:
@@ -237,6 +232,17 @@ class _Preparer:
             self.symbols.sets[name] = s.dim
 
     # -- variables, objective, constraints -------------------------------------------------------------------
+    def scope(
+        self, loc: str, bindings: list[Binding], texts: list[str], where_text: str | None
+    ) -> tuple[Analyzer, dict[str, int | None], E.Node | None]:
+        """Analyzer for an indexed item, the index scope its bindings open, and its checked condition."""
+        an = Analyzer(self.symbols, self.report, loc)
+        scope = an.bind_all(bindings, ", ".join(texts))
+        where = self.parse(where_text, f"{loc}.where") if where_text else None
+        if where is not None:
+            an.condition(where, scope)
+        return an, scope, where
+
     def prepare_variables(self, var_bindings: dict[str, list[Binding] | None]) -> None:
         for v in self.f.variables:
             loc = f"variable '{v.name}'"
@@ -244,11 +250,7 @@ class _Preparer:
             if b is None:
                 continue
             errors = len(self.report.errors)
-            an = Analyzer(self.symbols, self.report, loc)
-            scope = an.bind_all(b, ", ".join(v.index))
-            where = self.parse(v.where, f"{loc}.where") if v.where else None
-            if where is not None:
-                an.condition(where, scope)
+            an, scope, where = self.scope(loc, b, v.index, v.where)
             bounds: list[float | E.Node | None] = []
             for part in ("lower", "upper"):
                 raw = getattr(v, part)
@@ -323,11 +325,7 @@ class _Preparer:
         if b is None or node is None:
             return
         errors = len(self.report.errors)
-        an = Analyzer(self.symbols, self.report, loc)
-        scope = an.bind_all(b, ", ".join(c.forall))
-        where = self.parse(c.where, f"{loc}.where") if c.where else None
-        if where is not None:
-            an.condition(where, scope)
+        an, scope, where = self.scope(loc, b, c.forall, c.where)
         if not isinstance(node, E.Compare):
             self.report.add(
                 I.RELATION,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from optagent.formulations import issues as I
+from optagent.formulations.data import domain_text
 from optagent.formulations.evaluate import Backend, Builder, EvalError, Table
 from optagent.formulations.instantiate import constraint_rows, usable, var_bounds
 from optagent.formulations.model import Formulation
@@ -35,13 +36,8 @@ def probe_backend(prep: Prepared) -> Backend:
         if not pv.ready:
             continue
         if pv.bindings:
-            domain_text = (
-                " ("
-                + " × ".join(s for _, s in pv.bindings)
-                + (" where " + pv.where.src if pv.where else "")
-                + ")"
-            )
-            tables[name] = Table(name, dict.fromkeys(pv.keys, PROBE_VALUE), domain_text)
+            text = domain_text(pv.bindings, pv.where.src if pv.where else None)
+            tables[name] = Table(name, dict.fromkeys(pv.keys, PROBE_VALUE), text)
         else:
             tables[name] = PROBE_VALUE
     return Backend(variables=tables, funcs=PROBE_FUNCS)
