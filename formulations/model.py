@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from optagent.errors import InputError
 
-Scalar = int | float | str
 Element = int | str | list[int | str]
 Bound = float | str | None
 
