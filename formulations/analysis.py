@@ -110,10 +110,10 @@ class Analyzer:
                 f"use card({name}) for its size, or sum(... for i in {name})",
             )
             return 0
-        self._undefined(name, scope)
+        self.undefined(name, scope)
         return 0
 
-    def _undefined(self, name: str, scope: dict[str, int | None]) -> None:
+    def undefined(self, name: str, scope: dict[str, int | None]) -> None:
         known = [*scope, *self.sym.all_names()]
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean '{close[0]}'?" if close else "declare it as a set, parameter or variable"
@@ -163,7 +163,7 @@ class Analyzer:
                 I.TYPE, f"index '{name}' cannot be indexed in '{node.src}'", "index a parameter or variable"
             )
             return 0
-        self._undefined(name, scope)
+        self.undefined(name, scope)
         return 0
 
     def _binop(self, node: E.BinOp, scope: dict[str, int | None]) -> float:
@@ -234,7 +234,7 @@ class Analyzer:
             if set_name in self.sym.params or set_name in self.sym.variables:
                 self.err(I.TYPE, f"'{set_name}' is not a set (in '{src}')", "loops run over declared sets")
             else:
-                self._undefined(set_name, scope)
+                self.undefined(set_name, scope)
             dim = None
         else:
             dim = self.sym.sets[set_name]
@@ -271,7 +271,7 @@ class Analyzer:
             return self._cond(node.operand, scope)
         if isinstance(node, E.Membership):
             if node.set_name not in self.sym.sets:
-                self._undefined(node.set_name, scope)
+                self.undefined(node.set_name, scope)
             return max((self._value(i, scope) for i in node.items), default=0)
         if isinstance(node, E.Compare):
             return max(self._value(o, scope) for o in node.operands)

@@ -95,9 +95,7 @@ def _tables(prep: Prepared, values: dict[str, Any], report: CheckReport) -> dict
         by_str = {}
         if isinstance(given, dict):
             for k, v in given.items():
-                by_str[
-                    key_str(k) if isinstance(k, tuple) else key_str((k,)) if not isinstance(k, str) else k
-                ] = v
+                by_str[k if isinstance(k, str) else key_str(k if isinstance(k, tuple) else (k,))] = v
         elif given is not None:
             raise InputError(f"values for '{name}' must map indices to numbers, got {type(given).__name__}")
         entries = {}

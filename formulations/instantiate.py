@@ -36,15 +36,14 @@ def where_text(env: dict[str, Any]) -> str:
 
 def usable(prep: Prepared, names: set[str]) -> bool:
     """True when every symbol is resolved data, an enumerated variable, or not a declared symbol at all."""
+    f = prep.formulation
+    declared_data = {s.name for s in f.sets} | {p.name for p in f.parameters}
     for name in names:
         if name in prep.ambiguous:
             return False
         if name in prep.variables and not prep.variables[name].ready:
             return False
-        declared_data = any(s.name == name for s in prep.formulation.sets) or any(
-            p.name == name for p in prep.formulation.parameters
-        )
-        if declared_data and name not in prep.sets and name not in prep.params:
+        if name in declared_data and name not in prep.sets and name not in prep.params:
             return False
     return True
 

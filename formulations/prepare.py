@@ -82,6 +82,7 @@ class _Preparer:
         self.f = f
         self.report = I.Report()
         self.prep = Prepared(f, self.report)
+        self.nonlinear_parts: list[str] = []  # source of every nonlinear term, for the class-mismatch message
 
     def parse(self, text: str, loc: str) -> E.Node | None:
         try:
@@ -116,7 +117,7 @@ class _Preparer:
         for v in self.f.variables:
             var_bindings[v.name] = b = self.bindings(v.index, f"variable '{v.name}'")
             self.symbols.variables[v.name] = arity_of(b, self.symbols) if b is not None else None
-        self.check_set_references(set_parsed)
+        self.check_set_references()
         self.resolve_data(set_parsed, param_bindings, param_exprs)
         self.prepare_variables(var_bindings)
         self.prepare_objective()
@@ -183,12 +184,12 @@ class _Preparer:
                 parsed["filter.condition"] = node
         return parsed if len(self.report.errors) == errors else None
 
-    def check_set_references(self, set_parsed: dict[str, dict[str, Any]]) -> None:
+    def check_set_references(self) -> None:
         for s in self.f.sets:
             for member in s.union or s.intersection or s.difference or s.product or []:
                 if member not in self.symbols.sets:
                     an = Analyzer(self.symbols, self.report, f"set '{s.name}'")
-                    an._undefined(member, {})
+                    an.undefined(member, {})
 
     def resolve_data(self, set_parsed: dict, param_bindings: dict, param_exprs: dict) -> None:
         resolver = DataResolver(self.report)
@@ -316,7 +317,7 @@ class _Preparer:
         self.prep.objective_degree = an.value(node, {})
         if len(self.report.errors) == errors:
             self.prep.objective = node
-        self.nonlinear_parts = list(an.nonlinear)
+        self.nonlinear_parts += an.nonlinear
 
     def prepare_constraint(self, c: Any) -> None:
         loc = f"constraint '{c.name}'"
@@ -344,7 +345,7 @@ class _Preparer:
             self.report.add(I.RELATION, loc, f"relation '{bad[0]}' is not allowed in '{c.expr}'", hint)
             return
         degrees = [an.value(o, scope) for o in node.operands]
-        self.nonlinear_parts = [*getattr(self, "nonlinear_parts", []), *an.nonlinear]
+        self.nonlinear_parts += an.nonlinear
         if len(node.ops) == 1:
             pc = PreparedConstraint(c.name, b, where, node.operands[0], node.ops[0], node.operands[1])
         elif len(node.ops) == 2 and node.ops[0] == node.ops[1] and "==" not in node.ops:
@@ -397,7 +398,7 @@ class _Preparer:
         if declared is None:
             return
         if _CLASS_RANK[cls] > _CLASS_RANK[declared]:
-            parts = getattr(self, "nonlinear_parts", [])
+            parts = self.nonlinear_parts
             shown = "; ".join(f"'{p}'" for p in parts[:4])
             code = I.NONLINEAR if declared in LINEAR_TYPES else I.TYPE
             self.report.add(

@@ -5,9 +5,11 @@ import json
 import pytest
 from conftest import FIXTURES, shared_dir
 
-from optagent.formulations import Formulation, validate
+from optagent.formulations import Formulation
+from optagent.formulations.prepare import prepare
 from optagent.formulations.solve import solve
 from optagent.formulations.solvers import SOLVERS
+from optagent.formulations.validate import validate_prepared
 
 FILES = sorted((FIXTURES / "logior").glob("prob_*.json"))
 
@@ -23,20 +25,15 @@ def test_there_are_enough_translations():
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_solves_to_reference_optimum(path):
     f = Formulation.load(path)
-    report = validate(f)
+    prep = prepare(f)
+    report = validate_prepared(prep)
     assert report.ok, report.format()
-    if not SOLVERS["highs"].can_solve(validate_class(f)) and not SOLVERS["scip"].installed():
+    if not SOLVERS["highs"].can_solve(prep.problem_class) and not SOLVERS["scip"].installed():
         pytest.skip("needs SCIP for this model class (pip install 'optagent[scip]')")
     result = solve(f, time_limit=120)
     expected = f.metadata["expected_objective"]
     assert result.objective is not None, result.termination
     assert strict(result.objective, expected) < 1e-6, (result.objective, expected)
-
-
-def validate_class(f):
-    from optagent.formulations.prepare import prepare
-
-    return prepare(f).problem_class
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)

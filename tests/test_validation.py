@@ -15,6 +15,12 @@ def codes(data: dict[str, Any]) -> list[str]:
     return validate(Formulation.from_data(data)).codes()
 
 
+def only(data: dict[str, Any], code: str) -> I.Issue:
+    """The single issue with ``code`` (fails if there is none or several)."""
+    (issue,) = [i for i in validate(Formulation.from_data(data)).issues if i.code == code]
+    return issue
+
+
 def test_base_model_is_clean(base):
     report = validate(Formulation.from_data(base))
     assert report.ok and not report.issues, report.format()
@@ -49,8 +55,7 @@ def test_syntax(base):
 
 def test_undefined_symbol_with_suggestion(base):
     base["objective"]["expr"] = "sum(costs[i] * x[i, t] for i in I for t in T)"
-    report = validate(Formulation.from_data(base))
-    (issue,) = [i for i in report.issues if i.code == I.UNDEFINED]
+    issue = only(base, I.UNDEFINED)
     assert "'costs' is not defined" in issue.message and "did you mean 'cost'" in issue.hint
     assert issue.location == "objective"
 
@@ -64,8 +69,7 @@ def test_unbound_index_hint(base):
 
 def test_index_arity(base):
     base["constraints"][0]["expr"] = "sum(x[i] for i in I) >= demand[t]"
-    report = validate(Formulation.from_data(base))
-    (issue,) = [i for i in report.issues if i.code == I.ARITY]
+    issue = only(base, I.ARITY)
     assert "'x' needs 2 index(es)" in issue.message
 
 
@@ -77,8 +81,7 @@ def test_scalar_indexed_is_arity_error(base):
 
 def test_index_out_of_set(base):
     base["constraints"][1]["where"] = None
-    report = validate(Formulation.from_data(base))
-    (issue,) = [i for i in report.issues if i.code == I.OUT_OF_SET]
+    issue = only(base, I.OUT_OF_SET)
     assert "stock[0]" in issue.message and "t=1" in issue.message
     assert issue.location == "constraint 'balance'"
 
@@ -90,8 +93,7 @@ def test_parameter_key_out_of_set(base):
 
 def test_missing_data(base):
     base["parameters"][1]["value"] = {"1": 4, "3": 6}
-    report = validate(Formulation.from_data(base))
-    (issue,) = [i for i in report.issues if i.code == I.MISSING_DATA]
+    issue = only(base, I.MISSING_DATA)
     assert "[2]" in issue.message and "default" in issue.hint
 
 
@@ -103,22 +105,19 @@ def test_default_fills_missing_data(base):
 
 def test_ragged_data(base):
     base["parameters"].append({"name": "m", "index": ["i in I", "t in T"], "value": [[1, 2, 3], [4, 5]]})
-    report = validate(Formulation.from_data(base))
-    (issue,) = [i for i in report.issues if i.code == I.RAGGED_DATA]
+    issue = only(base, I.RAGGED_DATA)
     assert "value[1] has 2 entries, expected 3" in issue.message
 
 
 def test_non_numeric_data(base):
     base["parameters"][0]["value"] = [2, "3"]
-    report = validate(Formulation.from_data(base))
-    (issue,) = [i for i in report.issues if i.code == I.NON_NUMERIC]
+    issue = only(base, I.NON_NUMERIC)
     assert "value[b] = '3'" in issue.message and "without quotes" in issue.hint
 
 
 def test_type_mismatch_set_used_as_number(base):
     base["constraints"][0]["expr"] = "sum(x[i, t] for i in I) >= T"
-    report = validate(Formulation.from_data(base))
-    (issue,) = [i for i in report.issues if i.code == I.TYPE]
+    issue = only(base, I.TYPE)
     assert "card(T)" in issue.hint
 
 
@@ -129,8 +128,7 @@ def test_type_mismatch_condition_on_variables(base):
 
 def test_nonlinear_in_linear_model(base):
     base["objective"]["expr"] = "sum(cost[i] * x[i, t] * x[i, t] for i in I for t in T)"
-    report = validate(Formulation.from_data(base))
-    (issue,) = [i for i in report.issues if i.code == I.NONLINEAR]
+    issue = only(base, I.NONLINEAR)
     assert "declared LP but the model is QP" in issue.message
     assert "x[i, t] * x[i, t]" in issue.message
 
