@@ -10,6 +10,7 @@ import typer
 from optagent import __version__
 from optagent.cli.formulation import app as formulation_app
 from optagent.cli.output import print_error
+from optagent.cli.sandbox import app as sandbox_app
 from optagent.cli.solve import register as register_solve
 from optagent.errors import FormulationInvalid, OptagentError
 
@@ -21,6 +22,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(formulation_app, name="formulation")
+app.add_typer(sandbox_app, name="sandbox")
 register_solve(app)
 
 
