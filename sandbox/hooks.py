@@ -48,6 +48,8 @@ def _patch_highspy(module: ModuleType) -> None:
     def limit(self: Any) -> None:
         try:
             current = self.getOptionValue("time_limit")
+            if isinstance(current, tuple):  # highspy >= 1.8 returns (status, value)
+                current = current[-1]
             if not current or current > SETTINGS.time_limit:
                 self.setOptionValue("time_limit", float(SETTINGS.time_limit))
             self.setOptionValue("threads", int(SETTINGS.threads))
