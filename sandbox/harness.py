@@ -39,7 +39,7 @@ class Harness:
         self.cap = int(self.limits.get("max_variables", 20000))
         self.kind = job.get("contract", "auto")
 
-    # -- failures -------------------------------------------------------------------------------------------
+    # -- failures
     def describe(self, exc: BaseException) -> str:
         """One line for the failure; resource limits the program ran into are named as such."""
         code = getattr(exc, "errno", None)
@@ -75,7 +75,7 @@ class Harness:
             return self.failure("error", f"the program exited with sys.exit({exc.code!r})")
         return self.failure("error", self.describe(exc), exc)
 
-    # -- contracts ------------------------------------------------------------------------------------------
+    # -- contracts
     def call_function(self, ns: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         functions = contract.program_functions(ns, self.path)
         name, func = contract.choose_function(functions, self.job.get("entry"))
@@ -135,7 +135,7 @@ class Harness:
             entry, solution = self.call_function(ns)
         return {"status": "ok", "contract": self.kind, "entry": entry, "solution": solution}
 
-    # -- the run ----------------------------------------------------------------------------------------------
+    # -- the run
     def execute(self) -> dict[str, Any]:
         solver_limit = self.limits.get("solver_time_limit") or 0.8 * self.limits["timeout_s"]
         hooks.reset(min(solver_limit, self.limits["timeout_s"]), int(self.limits.get("solver_threads", 1)))

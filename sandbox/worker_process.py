@@ -62,7 +62,7 @@ class WorkerProcess:
         self._buffer = b""
         self._started = 0.0
 
-    # -- life cycle -------------------------------------------------------------------------------------
+    # -- life cycle
     def start(self) -> None:
         env = scrubbed_env(self.limits.solver_threads)
         private = self.level == "bwrap"
@@ -145,7 +145,7 @@ class WorkerProcess:
         self.info = {}
         self._buffer = b""
 
-    # -- protocol ---------------------------------------------------------------------------------------
+    # -- protocol
     def _read_reply(self, deadline: float) -> dict[str, Any]:
         assert self.proc is not None and self.proc.stdout is not None
         fd = self.proc.stdout.fileno()

@@ -49,7 +49,7 @@ def test_pool_survives_and_still_works(pool):
     assert ok.status is ExecStatus.CONTRACT_VIOLATION
 
 
-# -- time -------------------------------------------------------------------------------------------------
+# -- time
 @pytest.mark.parametrize("name", ["infinite_loop", "busy_threads", "signal_tricks", "sleep_forever"])
 def test_runaway_programs_time_out(pool, name):
     result = run(pool, name)
@@ -73,7 +73,7 @@ def test_solver_time_limit_is_injected_over_the_programs_own(pool):
     assert result.duration_s < 4.0
 
 
-# -- memory, processes, files -------------------------------------------------------------------------------
+# -- memory, processes, files
 @pytest.mark.parametrize("name", ["memory_bomb", "memory_bomb_numpy"])
 def test_memory_bombs_hit_the_memory_limit(pool, name):
     result = run(pool, name)
@@ -114,7 +114,7 @@ def test_stdin_is_empty_not_a_hang(pool):
     assert result.error.type == "EOFError"
 
 
-# -- crashes and exits ------------------------------------------------------------------------------------------
+# -- crashes and exits
 def test_recursion_bomb_is_an_error_with_the_program_line(pool):
     result = run(pool, "recursion_bomb")
     assert result.status is ExecStatus.ERROR
@@ -162,7 +162,7 @@ def test_killing_the_supervisor_kills_only_the_worker(pool, name):
         assert run(pool, "returns_inf").status is ExecStatus.CONTRACT_VIOLATION
 
 
-# -- output ----------------------------------------------------------------------------------------------------
+# -- output
 def test_huge_stdout_is_capped_and_counted(pool):
     result = run(pool, "huge_stdout", limits=Limits(timeout_s=20.0, memory_mb=256))
     assert result.ok and result.objective == 3.0
@@ -186,7 +186,7 @@ def test_non_utf8_output_is_replaced_not_fatal(pool):
     assert "broken" in result.stderr
 
 
-# -- the result channel cannot be faked from stdout ----------------------------------------------------------------
+# -- the result channel cannot be faked from stdout
 def test_fake_result_on_stdout_is_ignored(pool):
     result = run(pool, "fake_result_stdout")
     assert result.ok
@@ -212,7 +212,7 @@ def test_non_finite_objectives_are_contract_violations(pool, name):
     assert "finite number" in result.message
 
 
-# -- secrets, files, network ---------------------------------------------------------------------------------------
+# -- secrets, files, network
 def test_api_key_is_not_visible(pool):
     result = run(pool, "read_api_key")
     assert result.ok
