@@ -23,7 +23,8 @@ def require(level: str, what: str) -> None:
     order = ("bwrap", "unshare", "rlimits")
     if order.index(LEVEL) > order.index(level):
         pytest.skip(
-            f"{what} needs isolation level {level!r}; the sandbox runs at {LEVEL!r} here (see optagent sandbox doctor)"
+            f"{what} needs isolation level {level!r}; the sandbox runs at {LEVEL!r} here "
+            "(see optagent sandbox doctor)"
         )
 
 
