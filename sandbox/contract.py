@@ -165,7 +165,7 @@ def check_permutation(value: Any, n: int, instance: int) -> list[int]:
     order: list[int] = []
     for item in items:
         if isinstance(item, bool) or not isinstance(item, numbers.Integral):
-            if isinstance(item, numbers.Real) and float(item).is_integer():
+            if not isinstance(item, bool) and isinstance(item, numbers.Real) and float(item).is_integer():
                 item = int(item)
             else:
                 raise ContractViolation(
