@@ -30,7 +30,7 @@ class Row:
     code: str
     parameters: str
     objective: float | None  # None: the label says there is no solution
-    corrected: float | None | str = "none"  # ORThought's corrected label, "none" when not corrected
+    corrected: float | str | None = "none"  # ORThought's corrected label, "none" when not corrected
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,13 @@ class Job:
     def __post_init__(self) -> None:
         if not isinstance(self.code, str):
             raise InputError("the program must be text", hint="pass the source code as a str")
-        object.__setattr__(self, "contract", Contract(self.contract))
+        try:
+            object.__setattr__(self, "contract", Contract(self.contract))
+        except ValueError:
+            raise InputError(
+                f"unknown result contract {self.contract!r}",
+                hint=f"use one of: {', '.join(c.value for c in Contract)}",
+            ) from None
         for name in self.inputs:
             path = Path(name)
             if path.is_absolute() or ".." in path.parts or not path.parts or name == PROGRAM_NAME:

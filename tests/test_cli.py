@@ -3,25 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from cli_helpers import run_cli as run
 from conftest import EXAMPLES
-
-# The console script installed beside this interpreter (the venv's bin/), else the one on PATH.
-_BESIDE = Path(sys.executable).with_name("optagent")
-EXE = str(_BESIDE) if _BESIDE.exists() else shutil.which("optagent") or "optagent"
-
-
-def run(*args: str, check_rc: int | None = None) -> subprocess.CompletedProcess:
-    proc = subprocess.run([EXE, *args], capture_output=True, text=True, timeout=120)
-    assert "Traceback" not in proc.stderr + proc.stdout
-    if check_rc is not None:
-        assert proc.returncode == check_rc, proc.stdout + proc.stderr
-    return proc
 
 
 def test_solve_prints_model_and_solution():

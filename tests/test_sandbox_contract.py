@@ -1,4 +1,4 @@
-"""The result contract: functions with data as defaults, solved-model scripts in every framework, heuristics."""
+"""The result contract: data-as-defaults functions, solved-model scripts in every framework, heuristics."""
 
 from __future__ import annotations
 
