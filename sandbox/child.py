@@ -88,8 +88,13 @@ def _write_result(payload: dict[str, Any]) -> None:
 
 
 def run_child(job: dict[str, Any], workdir: str, fds: tuple[int, int, int], nproc: int | None) -> NoReturn:
-    """Never returns: the process ends with os._exit after writing the result."""
+    """Never returns: the process ends with os._exit after writing the result.
+
+    Only the job process itself reports: processes the program forks return through the same code
+    and must exit without writing to the result channel.
+    """
     code = 0
+    job_pid = os.getpid()
     try:
         os.setsid()
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD):
@@ -111,6 +116,8 @@ def run_child(job: dict[str, Any], workdir: str, fds: tuple[int, int, int], npro
             stream.flush()
     except BaseException:
         pass
+    if os.getpid() != job_pid:
+        os._exit(0)
     try:
         _write_result(payload)
     except BaseException:

@@ -49,7 +49,9 @@ def run(
     contract: str = typer.Option("auto", help="auto, function, script or heuristic."),
     entry: str | None = typer.Option(None, help="Name of the function to call."),
     instances: Path | None = typer.Option(None, help="JSON list of {p, d} for --contract heuristic."),
-    isolation: str = typer.Option("auto", help="auto, bwrap, unshare or rlimits."),
+    isolation: str | None = typer.Option(
+        None, help="auto, bwrap, unshare or rlimits [default: $OPTAGENT_SANDBOX_ISOLATION, else auto]."
+    ),
     solver_time_limit: float | None = typer.Option(None, help="Time limit injected into solvers."),
     threads: int = typer.Option(1, help="Thread count injected into solvers."),
     rebase: bool = typer.Option(True, help="Point open('/abs/path/NAME') at an --input file NAME."),
