@@ -7,6 +7,7 @@ worker) are patched on import through a ``sys.meta_path`` finder.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.abc
 import importlib.util
 import sys
@@ -74,66 +75,55 @@ def _patch_highspy(module: ModuleType) -> None:
     cls._optagent_hooked = True
 
 
-def _patch_gurobipy(module: ModuleType) -> None:
+def _subclass_model(module: ModuleType, framework: str, limit: Callable[[Any], None]) -> type | None:
+    """Replace ``module.Model`` (a compiled class that cannot be patched) by a subclass whose ``optimize``
+    injects the limits first and records the model; None when it is already hooked."""
     base = module.Model
     if getattr(base, "_optagent_hooked", False):
-        return
+        return None
 
     class Model(base):  # type: ignore[misc, valid-type]
         _optagent_hooked = True
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            _remember(CREATED, ("gurobipy", self))
+            _remember(CREATED, (framework, self))
 
         def optimize(self, *args: Any, **kwargs: Any) -> Any:
-            try:
-                if self.Params.TimeLimit > SETTINGS.time_limit:
-                    self.Params.TimeLimit = SETTINGS.time_limit
-                if self.Params.Threads == 0 or self.Params.Threads > SETTINGS.threads:
-                    self.Params.Threads = SETTINGS.threads
-            except Exception:
-                pass
+            with contextlib.suppress(Exception):
+                limit(self)
             try:
                 return super().optimize(*args, **kwargs)
             finally:
-                _remember(SOLVED, ("gurobipy", self, None))
+                _remember(SOLVED, (framework, self, None))
 
     Model.__module__ = base.__module__
     Model.__qualname__ = base.__qualname__
     Model.__doc__ = base.__doc__
     module.Model = Model
+    return Model
+
+
+def _limit_gurobi(model: Any) -> None:
+    if model.Params.TimeLimit > SETTINGS.time_limit:
+        model.Params.TimeLimit = SETTINGS.time_limit
+    if model.Params.Threads == 0 or model.Params.Threads > SETTINGS.threads:
+        model.Params.Threads = SETTINGS.threads
+
+
+def _limit_scip(model: Any) -> None:
+    if model.getParam("limits/time") > SETTINGS.time_limit:
+        model.setParam("limits/time", SETTINGS.time_limit)
+
+
+def _patch_gurobipy(module: ModuleType) -> None:
+    _subclass_model(module, "gurobipy", _limit_gurobi)
 
 
 def _patch_pyscipopt(module: ModuleType) -> None:
-    base = module.Model
-    if getattr(base, "_optagent_hooked", False):
-        return
-
-    class Model(base):  # type: ignore[misc, valid-type]
-        _optagent_hooked = True
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            _remember(CREATED, ("pyscipopt", self))
-
-        def optimize(self, *args: Any, **kwargs: Any) -> Any:
-            try:
-                current = self.getParam("limits/time")
-                if current > SETTINGS.time_limit:
-                    self.setParam("limits/time", SETTINGS.time_limit)
-            except Exception:
-                pass
-            try:
-                return super().optimize(*args, **kwargs)
-            finally:
-                _remember(SOLVED, ("pyscipopt", self, None))
-
-    Model.__module__ = base.__module__
-    Model.__qualname__ = base.__qualname__
-    module.Model = Model
-    if hasattr(module, "scip"):
-        module.scip.Model = Model
+    model = _subclass_model(module, "pyscipopt", _limit_scip)
+    if model is not None and hasattr(module, "scip"):
+        module.scip.Model = model
 
 
 def _wrap_pyomo_solver(solver: Any, name: str) -> Any:

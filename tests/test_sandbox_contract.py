@@ -336,3 +336,16 @@ def test_check_permutation_accepts_numpy_and_integral_floats():
 )
 def test_status_words_are_normalised(raw, status):
     assert normalise_status(raw) == status
+
+
+def test_closing_a_pool_removes_its_workers_and_cgroups():
+    from optagent.sandbox.cgroup import cgroup_base
+
+    pool = WorkerPool(1, limits=LIMITS)
+    assert pool.run(Job("def solve():\n    return 1\n", limits=LIMITS)).ok
+    worker = pool._all[0]
+    group, proc = worker.cgroup, worker.proc
+    pool.close()
+    assert proc.poll() is not None
+    if cgroup_base() is not None:
+        assert group is not None and not group.path.exists()
