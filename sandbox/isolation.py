@@ -196,11 +196,12 @@ def bwrap_prefix(tmp_mb: int, env: dict[str, str]) -> list[str]:
             argv += ["--ro-bind", top, top]
     for path in SYSTEM_FILES:
         argv += ["--ro-bind-try", path, path]
+    # The private /tmp first, so that a Python installed under /tmp is bound on top of it.
+    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmp_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     for root in _python_roots():
         argv += ["--ro-bind", root, root]
     if "GRB_LICENSE_FILE" in env:
         argv += ["--ro-bind", env["GRB_LICENSE_FILE"], env["GRB_LICENSE_FILE"]]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmp_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     for key, value in env.items():
         argv += ["--setenv", key, value]
     return [*argv, "--chdir", "/tmp", "--"]

@@ -76,9 +76,24 @@ def _signal_status(sig: int, cpu: float, limits: dict[str, Any]) -> tuple[str, s
     return "killed", _SIGNAL_MESSAGES.get(sig, f"the program was terminated by {name}")
 
 
-def _reset_dir(path: str) -> None:
+def mount_points() -> set[str]:
+    """Mount points of this process (from /proc/self/mountinfo); empty where unavailable."""
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return set()
+    return {line.split()[4] for line in lines if len(line.split()) > 4}
+
+
+def reset_dir(path: str, keep: set[str]) -> None:
+    """Empty ``path`` except the mount points in ``keep`` (read-only binds such as a venv under /tmp)."""
     for entry in Path(path).iterdir() if os.path.isdir(path) else []:
-        if entry.is_dir() and not entry.is_symlink():
+        name = str(entry)
+        if name in keep:
+            continue
+        if any(k.startswith(name + os.sep) for k in keep):
+            reset_dir(name, keep)  # a folder bwrap made to hold a bind mount: empty around it
+        elif entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
         else:
             with contextlib.suppress(OSError):
@@ -233,7 +248,7 @@ class Job:
 
 
 def run_job(
-    job: dict[str, Any], workdir: str, *, pidns: bool, nproc: int | None, private_tmp: bool
+    job: dict[str, Any], workdir: str, *, pidns: bool, nproc: int | None, private_tmp: set[str] | None
 ) -> dict[str, Any]:
     """Run one job to completion in ``workdir`` (created, then removed) and describe what happened."""
     os.makedirs(workdir, exist_ok=True)
@@ -241,6 +256,6 @@ def run_job(
         return Job(job, workdir, nproc).run(pidns)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-        if private_tmp:  # the worker's own tmpfs: nothing a job wrote may reach the next job
-            _reset_dir("/tmp")
-            _reset_dir("/dev/shm")
+        if private_tmp is not None:  # the worker's own tmpfs: nothing a job wrote may reach the next job
+            reset_dir("/tmp", private_tmp)
+            reset_dir("/dev/shm", private_tmp)

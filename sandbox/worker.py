@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             "failed": failed,
         },
     )
+    keep = supervise.mount_points() if args.private_tmp else None
     serial = 0
     while True:
         line = requests.readline()
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         serial += 1
         workdir = os.path.join(args.workdir, f"job-{serial}")
         result = supervise.run_job(
-            job, workdir, pidns=pidns, nproc=args.nproc or None, private_tmp=args.private_tmp
+            job, workdir, pidns=pidns, nproc=args.nproc or None, private_tmp=keep
         )
         with contextlib.suppress(BrokenPipeError):
             _send(replies, result)
