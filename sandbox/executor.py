@@ -29,23 +29,33 @@ class Executor(Protocol):
 
 
 def _finish(reply: dict, job: Job, isolation: str, host_seconds: float) -> ExecutionResult:
+    """The worker's reply as an ExecutionResult; a reply that does not fit is reported, never raised."""
     reply = dict(reply)
-    notes = list(reply.pop("notes", []))
-    limits = job.limits
+    notes = [str(note) for note in reply.pop("notes", [])]
     if job.contract.value != "heuristic":
+        limits = job.limits
         notes.append(
             f"solver limits injected: time {limits.solver_seconds:g} s, threads {limits.solver_threads}"
         )
-    reply.setdefault("contract", job.contract.value)
-    reply.setdefault("message", "")
     known = set(ExecutionResult.__dataclass_fields__)
-    extra = {k: reply.pop(k) for k in list(reply) if k not in known}
+    extra = sorted(k for k in reply if k not in known)
     if extra:
-        notes.append(f"ignored result fields: {sorted(extra)}")
-    result = ExecutionResult.from_dict({**reply, "isolation": isolation, "notes": notes})
-    if not result.duration_s:
-        result = ExecutionResult.from_dict({**result.to_dict(), "duration_s": round(host_seconds, 6)})
-    return result
+        notes.append(f"ignored result fields: {extra}")
+    fields = {k: v for k, v in reply.items() if k in known}
+    fields.setdefault("contract", job.contract.value)
+    fields.setdefault("duration_s", round(host_seconds, 6))
+    try:
+        return ExecutionResult.from_dict({**fields, "isolation": isolation, "notes": notes})
+    except (TypeError, ValueError, KeyError) as exc:
+        return ExecutionResult(
+            status=ExecStatus.ERROR,
+            message=f"the program's result does not have the expected shape ({type(exc).__name__}: {exc})",
+            stdout=str(fields.get("stdout", "")),
+            stderr=str(fields.get("stderr", "")),
+            duration_s=round(host_seconds, 6),
+            isolation=isolation,
+            notes=notes,
+        )
 
 
 def _died(exc: WorkerDied, worker: WorkerProcess, isolation: str, started: float) -> ExecutionResult:

@@ -17,6 +17,7 @@ from optagent.sandbox.capture import Capture
 from optagent.sandbox.child import run_child
 
 MAX_RESULT_BYTES = 64 * 1024 * 1024
+PAYLOAD_KEYS = ("status", "message", "contract", "entry", "solution", "heuristic", "error")
 DRAIN_AFTER_EXIT_S = 1.0
 
 _SIGNAL_MESSAGES = {
@@ -243,8 +244,7 @@ class Job:
                 "status": "error",
                 "message": "the result channel held no valid result (tampered with?)",
             }
-        payload.pop("exit_code", None)
-        return {**out, **payload}
+        return {**out, **{key: payload[key] for key in PAYLOAD_KEYS if key in payload}}
 
 
 def run_job(

@@ -94,9 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         serial += 1
         workdir = os.path.join(args.workdir, f"job-{serial}")
-        result = supervise.run_job(
-            job, workdir, pidns=pidns, nproc=args.nproc or None, private_tmp=keep
-        )
+        result = supervise.run_job(job, workdir, pidns=pidns, nproc=args.nproc or None, private_tmp=keep)
         with contextlib.suppress(BrokenPipeError):
             _send(replies, result)
         if args.once:

@@ -217,6 +217,12 @@ def test_tampering_with_the_result_channel_is_not_accepted(pool):
     assert result.objective is None
 
 
+def test_a_malformed_forged_result_is_an_error_not_a_crash(pool):
+    result = run(pool, "forge_malformed_result")
+    assert result.status is ExecStatus.ERROR
+    assert "does not have the expected shape" in result.message
+
+
 @pytest.mark.parametrize("name", ["returns_nan", "returns_inf"])
 def test_non_finite_objectives_are_contract_violations(pool, name):
     result = run(pool, name)
