@@ -48,3 +48,9 @@ class ExportError(OptagentError):
     """The model cannot be written in the requested file format."""
 
     code = "export"
+
+
+class ModelTooLarge(InputError):
+    """A formulation would expand into more index combinations than optagent builds."""
+
+    code = "model-too-large"

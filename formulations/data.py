@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator
 from typing import Any
 
+from optagent.errors import ModelTooLarge
 from optagent.formulations import expr as E
 from optagent.formulations import issues as I
 from optagent.formulations.evaluate import (
@@ -30,9 +32,22 @@ def element(value: Any) -> Any:
     return norm(value)
 
 
+MAX_COMBINATIONS = 5_000_000
+
+
 def domain(bindings: list[Binding], sets: dict[str, ResolvedSet]) -> Iterator[tuple[tuple, dict[str, Any]]]:
-    """(flat key, index environment) for every combination of the bindings' sets."""
+    """(flat key, index environment) for every combination of the bindings' sets.
+
+    Raises ModelTooLarge before iterating when there would be more than ``MAX_COMBINATIONS``.
+    """
     pools = [sets[s].elements for _, s in bindings]
+    size = math.prod(len(p) for p in pools)
+    if size > MAX_COMBINATIONS:
+        names = " x ".join(f"{s} ({len(sets[s].elements)})" for _, s in bindings)
+        raise ModelTooLarge(
+            f"the index domain {names} has {size:,} combinations (at most {MAX_COMBINATIONS:,})",
+            hint="check set ranges for typos (e.g. 1..1000000) or aggregate the model",
+        )
     for combo in itertools.product(*pools):
         env: dict[str, Any] = {}
         for (targets, _), el in zip(bindings, combo):
@@ -159,7 +174,16 @@ class DataResolver:
                 self.report.add(I.SET_DEF, loc, "range step is 0", "use a non-zero step")
                 return None
             stop = ends[1] + (1 if d.range.step > 0 else -1)
-            return list(range(ends[0], stop, d.range.step))
+            span = range(ends[0], stop, d.range.step)
+            if len(span) > MAX_COMBINATIONS:
+                self.report.add(
+                    I.SET_DEF,
+                    loc,
+                    f"range has {len(span):,} elements (at most {MAX_COMBINATIONS:,})",
+                    "check the range ends for a typo",
+                )
+                return None
+            return list(span)
         members = d.union or d.intersection or d.difference or d.product
         if members is not None:
             missing = [m for m in members if m not in self.sets]

@@ -191,3 +191,19 @@ def test_all_problems_reported_at_once(base):
     report = validate(Formulation.from_data(base))
     assert {I.UNDEFINED, I.ARITY, I.OUT_OF_SET, I.RAGGED_DATA} <= set(report.codes())
     assert len(report.format().splitlines()) == len(report.issues)
+
+
+def test_huge_range_is_a_set_definition_error(base):
+    base["sets"][1] = {"name": "T", "range": {"start": 1, "end": 30_000_000}}
+    report = validate(Formulation.from_data(base))
+    assert any(i.code == I.SET_DEF and "30,000,000 elements" in i.message for i in report.errors)
+
+
+def test_huge_index_domain_is_refused_before_expansion(base):
+    from optagent.errors import ModelTooLarge
+
+    base["sets"].append({"name": "K", "range": {"start": 1, "end": 3000}})
+    base["sets"].append({"name": "L", "range": {"start": 1, "end": 3000}})
+    base["variables"].append({"name": "z", "index": ["k in K", "l in L"]})
+    with pytest.raises(ModelTooLarge, match="9,000,000 combinations"):
+        validate(Formulation.from_data(base))
