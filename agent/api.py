@@ -1,0 +1,220 @@
+"""Python API: ``solve(text) -> Answer`` and ``stream(text)`` yielding steps, then the Answer."""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from optagent.agent import diagnosis
+from optagent.agent.answer import Answer
+from optagent.agent.config import RunConfig
+from optagent.agent.deps import Deps
+from optagent.agent.graph import build_graph
+from optagent.agent.llm import LLM, make_llm
+from optagent.agent.steps import Step
+from optagent.errors import InputError
+from optagent.formulations import Formulation
+from optagent.formulations.render import render_text
+from optagent.prompts import PROMPT_SET_VERSION
+from optagent.sandbox import WorkerPool
+from optagent.sandbox.executor import Executor
+
+_POOL: WorkerPool | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def default_executor() -> Executor:
+    """One warm sandbox pool per process, started on first use and closed at exit."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = WorkerPool(2)
+            atexit.register(_POOL.close)
+        return _POOL
+
+
+def _explain(answer: Answer) -> str:
+    if answer.verdict == "failed":
+        return f"No answer: {answer.failure}"
+    where = {
+        "formulation": "the formulation (compiled deterministically)",
+        "program": "the generated program",
+    }
+    lines = {
+        "verified": "Verified: "
+        + (
+            "the formulation and an independent program agree."
+            if answer.mode == "full"
+            else "the program's solution satisfies every constraint of the formulation."
+        ),
+        "solved": f"Solved by {where.get(answer.answer_from, answer.answer_from)} alone (not cross-checked).",
+        "disputed": "Disputed: the formulation and the program disagree; the formulation's answer is shown.",
+    }
+    text = lines.get(answer.verdict, answer.verdict)
+    if answer.objective is not None:
+        text += f" Objective: {answer.objective:.10g} ({answer.status})."
+    nonzero = []
+    for name, entry in answer.values.items():
+        items = entry.items() if isinstance(entry, dict) else [("", entry)]
+        nonzero += [
+            f"{name}[{k}] = {v:.6g}" if k else f"{name} = {v:.6g}" for k, v in items if v and abs(v) > 1e-9
+        ]
+    if nonzero:
+        text += " Decisions: " + ", ".join(nonzero[:12]) + (" ..." if len(nonzero) > 12 else "") + "."
+    if answer.assumptions:
+        text += " Assumed: " + "; ".join(a.removeprefix("assumption: ") for a in answer.assumptions) + "."
+    return text
+
+
+def _assemble(state: dict[str, Any], deps: Deps, seconds: float) -> Answer:
+    cfg = deps.config
+    steps: list[Step] = state.get("steps", [])
+    source = state.get("answer_from", "")
+    ir = state.get("ir_result") or {}
+    code = state.get("code_result") or {}
+    solution = code.get("solution") or {}
+    verdict = state.get("verdict") or "failed"
+    if verdict == "failed":
+        status, objective = "none", None
+    elif source == "program":
+        status, objective = solution.get("status", "unknown"), solution.get("objective")
+    else:
+        status, objective = ir.get("solution_status", "unknown"), ir.get("objective")
+    values = ir.get("values", {}) if source == "formulation" else {}
+    program_values = solution.get("variables", {})
+    if source == "program" and state.get("formulation"):
+        values = diagnosis.to_ir_values(program_values)
+    formulation = state.get("formulation")
+    calls = [s.llm for s in steps if s.llm is not None]
+    costs = [c.cost_usd for c in calls if not c.cached]
+    notes = [n for n in state.get("notes", []) if not n.startswith("assumption: ")]
+    answer = Answer(
+        verdict=verdict,
+        status=status,
+        objective=objective,
+        values=values,
+        program_values=program_values,
+        answer_from=source,
+        formulation=formulation,
+        model_text=render_text(Formulation.from_data(formulation)) if formulation else "",
+        code=state.get("code"),
+        failure=state.get("failure", ""),
+        assumptions=[n for n in state.get("notes", []) if n.startswith("assumption: ")],
+        notes=notes,
+        steps=steps,
+        model=deps.llm.model_id,
+        mode=cfg.mode,
+        prompt_version=PROMPT_SET_VERSION,
+        config=cfg.to_dict(),
+        llm_calls=len(calls),
+        cached_calls=sum(c.cached for c in calls),
+        prompt_tokens=sum(c.prompt_tokens for c in calls),
+        completion_tokens=sum(c.completion_tokens for c in calls),
+        cost_usd=None if any(c is None for c in costs) else round(sum(costs), 6),
+        seconds=round(seconds, 3),
+    )
+    answer.explanation = _explain(answer)
+    return answer
+
+
+def _setup(
+    text: str, llm: LLM | None, executor: Executor | None, model: str | None, config: RunConfig
+) -> Deps:
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("the problem text is empty", hint="describe the optimization problem in words")
+    return Deps(llm=llm or make_llm(model=model), executor=executor or default_executor(), config=config)
+
+
+def _run(problem: str, deps: Deps) -> Iterator[Step | Answer]:
+    graph = build_graph(deps)
+    state: dict[str, Any] = {"problem": problem.strip(), "steps": [], "repairs": 0, "notes": []}
+    limit = {"recursion_limit": 40 + 8 * deps.config.budget}  # a backstop; the budget ends runs first
+    start = time.perf_counter()
+    for update in graph.stream(state, config=limit, stream_mode="updates"):
+        for node_update in update.values():
+            if not node_update:
+                continue
+            for key, value in node_update.items():
+                if key in ("steps", "notes"):
+                    state[key] = state.get(key, []) + list(value)
+                elif key == "repairs":
+                    state[key] = state.get(key, 0) + value
+                else:
+                    state[key] = value
+            yield from node_update.get("steps", [])
+    yield _assemble(state, deps, time.perf_counter() - start)
+
+
+def _config(mode: str, solver: str, budget: int, samples: int, **options: Any) -> RunConfig:
+    return RunConfig(mode=mode, solver=solver, budget=budget, samples=samples, **options)
+
+
+def stream(
+    text: str,
+    *,
+    model: str | None = None,
+    mode: str = "full",
+    solver: str = "auto",
+    budget: int = 4,
+    llm: LLM | None = None,
+    executor: Executor | None = None,
+    **options: Any,
+) -> Iterator[Step | Answer]:
+    """Yield each step as it finishes, then the Answer (one sample)."""
+    deps = _setup(text, llm, executor, model, _config(mode, solver, budget, 1, **options))
+    yield from _run(text, deps)
+
+
+def solve(
+    text: str,
+    *,
+    model: str | None = None,
+    mode: str = "full",
+    solver: str = "auto",
+    budget: int = 4,
+    samples: int = 1,
+    llm: LLM | None = None,
+    executor: Executor | None = None,
+    **options: Any,
+) -> Answer:
+    """Model and solve a problem stated in words. ``samples`` > 1: self-consistency over k runs."""
+    config = _config(mode, solver, budget, samples, **options)
+    deps = _setup(text, llm, executor, model, config)
+    answers = []
+    for k in range(config.samples):
+        run_deps = Deps(deps.llm, deps.executor, config, sample=k)
+        answers.append(next(a for a in _run(text, run_deps) if isinstance(a, Answer)))
+    if len(answers) == 1:
+        return answers[0]
+    return _majority(answers, config.tolerance)
+
+
+def _majority(answers: list[Answer], tolerance: float) -> Answer:
+    """The largest cluster of objectives within tolerance; ties go to the better-verified answer."""
+    clusters: list[list[Answer]] = []
+    for answer in (a for a in answers if a.ok and a.objective is not None):
+        for cluster in clusters:
+            if diagnosis.agree(answer.objective, cluster[0].objective, tolerance):
+                cluster.append(answer)
+                break
+        else:
+            clusters.append([answer])
+    if not clusters:
+        chosen = answers[0]
+        chosen.agreement = 0.0
+        return chosen
+    best = max(clusters, key=lambda c: (len(c), sum(a.verdict == "verified" for a in c)))
+    chosen = next((a for a in best if a.verdict == "verified"), best[0])
+    chosen.agreement = len(best) / len(answers)
+    chosen.notes.append(
+        f"self-consistency: {len(best)} of {len(answers)} samples agree on {chosen.objective:.10g} "
+        f"({len(clusters)} distinct answers)"
+    )
+    for field_name in ("llm_calls", "cached_calls", "prompt_tokens", "completion_tokens", "seconds"):
+        setattr(chosen, field_name, sum(getattr(a, field_name) for a in answers))
+    costs = [a.cost_usd for a in answers]
+    chosen.cost_usd = None if any(c is None for c in costs) else sum(costs)  # type: ignore[arg-type]
+    return chosen
