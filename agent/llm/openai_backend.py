@@ -109,6 +109,11 @@ class OpenAIBackend:
             ) from None
         except openai.APIStatusError as exc:
             raise LLMError(f"{where} answered {exc.status_code}: {exc.message}") from None
+        except (openai.APIError, ValueError) as exc:  # e.g. a body that is not JSON or not an OpenAI response
+            raise LLMError(
+                f"{where} sent a reply that cannot be read: {exc}",
+                hint="check that the server is OpenAI-compatible",
+            ) from None
         latency = time.perf_counter() - start
         if not getattr(reply, "choices", None):
             raise LLMError(

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from optagent import __version__
+from optagent.cli.chat import chat
 from optagent.cli.formulation import app as formulation_app
 from optagent.cli.output import print_error
 from optagent.cli.sandbox import app as sandbox_app
@@ -24,6 +25,7 @@ app = typer.Typer(
 app.add_typer(formulation_app, name="formulation")
 app.add_typer(sandbox_app, name="sandbox")
 register_solve(app)
+app.command("chat")(chat)
 
 
 def _version(value: bool) -> None:

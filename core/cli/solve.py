@@ -1,4 +1,4 @@
-"""``optagent solve --formulation FILE``: print the model and its solution."""
+"""``optagent solve``: a problem in words through the agent, or a formulation file directly."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 
 from optagent.cli.output import console, print_json, solution_table
+from optagent.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
@@ -16,20 +17,87 @@ def register(app: typer.Typer) -> None:
 
 
 def solve(
-    formulation: Path = typer.Option(..., "--formulation", "-f", help="Formulation JSON file."),
+    text: str | None = typer.Argument(None, help="The problem in words (or use --file)."),
+    file: Path | None = typer.Option(
+        None, "--file", "-f", help="Problem text file; a .json file is read as a formulation."
+    ),
+    formulation: Path | None = typer.Option(
+        None, "--formulation", help="Solve a formulation JSON file (no LLM)."
+    ),
+    model: str | None = typer.Option(
+        None, "--model", "-m", help="LLM spec, e.g. gpt-4o, ollama:qwen2.5:14b."
+    ),
+    base_url: str | None = typer.Option(None, help="OpenAI-compatible server URL."),
+    api_key: str | None = typer.Option(None, help="API key (else the provider's environment variable)."),
+    llm_timeout: float = typer.Option(120.0, "--llm-timeout", help="Seconds per LLM call."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the LLM response cache."),
+    mode: str = typer.Option("full", help="full, ir, code or five-element."),
     solver: str = typer.Option("auto", help="auto, highs, scip or gurobi."),
+    budget: int = typer.Option(4, help="Repair attempts allowed."),
+    samples: int = typer.Option(1, help="Self-consistency samples."),
+    library: str = typer.Option("pyomo", help="Library for generated programs: pyomo or gurobipy."),
     time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit in seconds."),
-    threads: int = typer.Option(1, help="Solver threads."),
-    as_json: bool = typer.Option(False, "--json", help="Print the SolveResult as JSON only."),
+    threads: int = typer.Option(1, help="Solver threads (formulation files)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON only."),
     all_values: bool = typer.Option(False, "--all", help="Show zero-valued variables too."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the solver log tail."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Show the solver log tail / every step's feedback."
+    ),
 ):
-    """Validate, compile and solve a formulation; exit code 1 when no solution was found."""
+    """Solve a problem stated in words (LLM agent), or a formulation file; exit code 1 without a solution."""
+    if formulation is None and file is not None and file.suffix.lower() == ".json":
+        formulation, file = file, None
+    if formulation is not None:
+        _solve_formulation(formulation, solver, time_limit, threads, as_json, all_values, verbose)
+        return
+    if file is not None:
+        if text:
+            raise InputError("give the problem as text or with --file, not both", hint="drop one of them")
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {file}: {exc}", hint="pass a UTF-8 text file") from None
+    if not text or not text.strip():
+        raise InputError(
+            "no problem given",
+            hint='optagent solve "A factory makes ...", or -f problem.txt, or --formulation F.json',
+        )
+    from optagent.agent.config import RunConfig
+    from optagent.cli.agent_output import print_answer, run_with_progress
+
+    options = {
+        "mode": mode,
+        "solver": solver,
+        "budget": budget,
+        "time_limit": time_limit,
+        "code_library": library,
+    }
+    RunConfig(samples=samples, **options)  # bad settings are reported before any LLM is contacted
+    llm = make_cli_llm(model, base_url, api_key, llm_timeout, no_cache)
+    answer = run_with_progress(text, llm, samples=samples, quiet=as_json, **options)
+    if as_json:
+        print_json(answer.to_dict())
+    else:
+        print_answer(answer, all_values=all_values, verbose=verbose)
+    raise typer.Exit(0 if answer.ok else 1)
+
+
+def make_cli_llm(
+    model: str | None, base_url: str | None, api_key: str | None, timeout: float, no_cache: bool
+):
+    from optagent.agent.llm import make_llm
+
+    return make_llm(model=model, base_url=base_url, api_key=api_key, timeout=timeout, cache=not no_cache)
+
+
+def _solve_formulation(
+    path: Path, solver: str, time_limit: float, threads: int, as_json: bool, all_values: bool, verbose: bool
+) -> None:
     from optagent.formulations.model import Formulation
     from optagent.formulations.render import render_text
     from optagent.formulations.solve import solve as run_solve
 
-    f = Formulation.load(formulation)
+    f = Formulation.load(path)
     result = run_solve(f, solver=solver, time_limit=time_limit, threads=threads)
     if as_json:
         print_json(result.model_dump(mode="json"))
