@@ -6,13 +6,13 @@ import pytest
 
 pytest.importorskip("transformers", reason="the [local] extra (transformers, torch) is not installed")
 
-from tiny_llm import build_tiny_model  # noqa: E402
+from tiny_llm import build_tiny_model
 
-from optagent.agent.llm import LLMRequest, Message  # noqa: E402
-from optagent.agent.llm.config import make_llm  # noqa: E402
-from optagent.agent.llm.transformers_backend import TransformersBackend  # noqa: E402
-from optagent.agent.llm.types import LLMContextOverflow  # noqa: E402
-from optagent.errors import InputError  # noqa: E402
+from optagent.agent.llm import LLMRequest, Message
+from optagent.agent.llm.config import make_llm
+from optagent.agent.llm.transformers_backend import TransformersBackend
+from optagent.agent.llm.types import LLMContextOverflow
+from optagent.errors import InputError
 
 
 @pytest.fixture(scope="module")

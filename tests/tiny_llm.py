@@ -1,4 +1,4 @@
-"""A tiny randomly initialised Llama and a BPE tokenizer trained here, saved like a hub model (no download)."""
+"""A tiny randomly initialised Llama and a BPE tokenizer trained here, saved like a hub model (offline)."""
 
 from __future__ import annotations
 
