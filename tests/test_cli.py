@@ -80,5 +80,5 @@ def test_validate_render_export_check_schema(tmp_path):
 
 
 def test_usage_error_and_version():
-    assert run("solve", check_rc=2).returncode == 2
+    assert run("solve", "--no-such-flag", check_rc=2).returncode == 2
     assert run("--version", check_rc=0).stdout.startswith("optagent ")
