@@ -31,24 +31,38 @@ def pool():
 
 
 def test_fractional_counts_are_sent_back_once(pool):
-    integer = {**TRUCKS, "problem_type": "ILP",
-               "variables": [{**TRUCKS["variables"][0], "type": "integer"}]}
-    llm = ScriptedLLM({"understand": [UNDERSTAND], "formulate": [json.dumps(TRUCKS)],
-                       "repair_formulation": [json.dumps(integer)]})
+    integer = {**TRUCKS, "problem_type": "ILP", "variables": [{**TRUCKS["variables"][0], "type": "integer"}]}
+    llm = ScriptedLLM(
+        {
+            "understand": [UNDERSTAND],
+            "formulate": [json.dumps(TRUCKS)],
+            "repair_formulation": [json.dumps(integer)],
+        }
+    )
     answer = optagent.solve("How many trucks ...", llm=llm, executor=pool, mode="ir")
-    assert answer.route == ["understand:ok", "formulate:ok", "solve_ir:ok", "diagnose:repair-formulation",
-                            "formulate:ok", "solve_ir:ok", "diagnose:answer"]
+    assert answer.route == [
+        "understand:ok",
+        "formulate:ok",
+        "solve_ir:ok",
+        "diagnose:repair-formulation",
+        "formulate:ok",
+        "solve_ir:ok",
+        "diagnose:answer",
+    ]
     assert "trucks = 2.5" in llm.calls[2].prompt_text and "Declare them integer" in llm.calls[2].prompt_text
     assert answer.objective == pytest.approx(6.0)
 
 
 def test_self_consistency_reports_the_majority_and_its_agreement(pool):
-    other = formulation_with(parameters=[
-        {"name": "profit", "index": ["p in Products"], "value": [45, 80]},
-        {"name": "hours", "index": ["s in Shops", "p in Products"], "value": [[5, 20], [10, 15]]},
-        {"name": "available", "index": ["s in Shops"], "value": [400, 300]},
-    ])
-    llm = ScriptedLLM({"understand": [UNDERSTAND] * 3, "formulate": [FORMULATION_JSON, other, FORMULATION_JSON]})
+    other = formulation_with(
+        parameters=[
+            {"name": "profit", "index": ["p in Products"], "value": [45, 80]},
+            {"name": "hours", "index": ["s in Shops", "p in Products"], "value": [[5, 20], [10, 15]]},
+            {"name": "available", "index": ["s in Shops"], "value": [400, 300]},
+        ]
+    )
+    formulations = [FORMULATION_JSON, other, FORMULATION_JSON]
+    llm = ScriptedLLM({"understand": [UNDERSTAND] * 3, "formulate": formulations})
     answer = optagent.solve(PROBLEM, llm=llm, executor=pool, mode="ir", samples=3)
     assert answer.objective == pytest.approx(OPTIMUM)
     assert answer.agreement == pytest.approx(2 / 3)
@@ -66,7 +80,11 @@ def test_stream_yields_steps_then_the_answer(pool):
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"mode": "magic"}, "unknown mode"), ({"budget": -1}, "budget"), ({"code_library": "cplex"}, "unknown code")],
+    [
+        ({"mode": "magic"}, "unknown mode"),
+        ({"budget": -1}, "budget"),
+        ({"code_library": "cplex"}, "unknown code"),
+    ],
 )
 def test_bad_settings(kwargs, message, pool):
     with pytest.raises(InputError, match=message):
