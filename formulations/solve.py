@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 import time
 from typing import Any
 
@@ -92,6 +93,9 @@ def solve(
     return result
 
 
+_SOLVE_LOCK = threading.Lock()
+
+
 def _run(
     compiled: Compiled, spec: SolverSpec, time_limit: float, threads: int, mip_gap: float
 ) -> SolveResult:
@@ -111,9 +115,10 @@ def _run(
     )
     if compiled.prepared.has_integers:
         kwargs["rel_gap"] = mip_gap
-    solve_start = time.perf_counter()
-    res = opt.solve(compiled.model, **kwargs)
-    solve_time = time.perf_counter() - solve_start
+    with _SOLVE_LOCK:  # Pyomo captures the solver log by redirecting the process's stdout: one at a time
+        solve_start = time.perf_counter()
+        res = opt.solve(compiled.model, **kwargs)
+        solve_time = time.perf_counter() - solve_start
     termination = _TERMINATION.get(res.termination_condition.name, Termination.unknown)
     status = _SOLUTION.get(res.solution_status.name, SolutionStatus.none)
     if termination == Termination.infeasible:

@@ -125,7 +125,7 @@ def test_scripted_backend_from_file(tmp_path):
     with pytest.raises(LLMError, match="no reply left for step 'understand'"):
         llm.complete(request)
     path.write_text("[1, 2]")
-    with pytest.raises(InputError, match="neither 'replies' nor 'by_tag'"):
+    with pytest.raises(InputError, match="neither 'replies', 'by_tag'"):
         build_backend(settings(model=f"scripted:{path}"))
 
 

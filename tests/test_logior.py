@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import FIXTURES, shared_dir
+from conftest import EXAMPLES, shared_dir
 
 from optagent.formulations import Formulation
 from optagent.formulations.prepare import prepare
@@ -11,7 +11,7 @@ from optagent.formulations.solve import solve
 from optagent.formulations.solvers import SOLVERS
 from optagent.formulations.validate import validate_prepared
 
-FILES = sorted((FIXTURES / "logior").glob("prob_*.json"))
+FILES = sorted((EXAMPLES / "logior").glob("prob_*.json"))
 
 
 def strict(pred: float, gt: float) -> float:

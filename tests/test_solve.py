@@ -160,3 +160,14 @@ def test_invalid_formulation_raises_with_full_report(base):
 def test_bad_limits_are_rejected():
     with pytest.raises(Exception, match="time limit must be a positive"):
         solve(load("production_mix"), time_limit=0)
+
+
+def test_concurrent_solves_from_threads_all_succeed():
+    """Pyomo's log capture is process-wide; solve() must still work from several threads at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    f = Formulation.load(EXAMPLES / "transportation.json")
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: solve(f, time_limit=30), range(8)))
+    assert all(r.termination.value == "optimal" for r in results)
+    assert {round(r.objective, 6) for r in results} == {round(results[0].objective, 6)}

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from optagent import __version__
+from optagent.cli.bench import app as bench_app
 from optagent.cli.chat import chat
 from optagent.cli.formulation import app as formulation_app
 from optagent.cli.output import print_error
@@ -24,6 +25,7 @@ app = typer.Typer(
 )
 app.add_typer(formulation_app, name="formulation")
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(bench_app, name="bench")
 register_solve(app)
 app.command("chat")(chat)
 

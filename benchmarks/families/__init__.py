@@ -1,0 +1,1 @@
+"""Loaders, one module per family of file formats."""
