@@ -1,1 +1,1 @@
-"""optagent.benchmarks (see README)."""
+"""Benchmark datasets: the registry, loaders for the original files, answer normalisation, replays."""

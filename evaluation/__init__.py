@@ -1,1 +1,1 @@
-"""optagent.evaluation (see README)."""
+"""Evaluation: scoring rules, resumable batch runs, statistics, reports and label audits."""
