@@ -3,12 +3,12 @@
 import json
 
 import pytest
-from conftest import EXAMPLES, FIXTURES
+from conftest import EXAMPLES
 
 from optagent.errors import InputError
 from optagent.formulations import Formulation, json_schema
 
-ALL_FILES = sorted(EXAMPLES.glob("*.json")) + sorted((FIXTURES / "logior").glob("*.json"))
+ALL_FILES = sorted(EXAMPLES.glob("*.json")) + sorted((EXAMPLES / "logior").glob("*.json"))
 
 
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: p.stem)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from conftest import EXAMPLES, FIXTURES
+from conftest import EXAMPLES
 
 from optagent.errors import FormulationInvalid, SolverUnavailable
 from optagent.formulations import Formulation
@@ -86,7 +86,7 @@ def test_abs_min_max_are_exact():
 
 
 def test_highs_cannot_take_miqp_when_asked_explicitly():
-    f = Formulation.load(FIXTURES / "logior" / "prob_001.json")
+    f = Formulation.load(EXAMPLES / "logior" / "prob_001.json")
     with pytest.raises(SolverUnavailable) as exc:
         solve(f, solver="highs")
     assert "cannot solve MIQP" in exc.value.message and "scip" in exc.value.hint
