@@ -62,6 +62,7 @@ TEMPLATES = (
     "repair_code",
     "reconcile",
     "chat_turn",
+    "smtt_discover",
 )
 
 

@@ -13,6 +13,7 @@ from optagent.cli.chat import chat
 from optagent.cli.formulation import app as formulation_app
 from optagent.cli.output import print_error
 from optagent.cli.sandbox import app as sandbox_app
+from optagent.cli.smtt import app as smtt_app
 from optagent.cli.solve import register as register_solve
 from optagent.errors import FormulationInvalid, OptagentError
 
@@ -26,6 +27,7 @@ app = typer.Typer(
 app.add_typer(formulation_app, name="formulation")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(bench_app, name="bench")
+app.add_typer(smtt_app, name="smtt")
 register_solve(app)
 app.command("chat")(chat)
 

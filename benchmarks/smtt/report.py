@@ -1,0 +1,82 @@
+"""Markdown (and self-contained HTML) tables of SMTT evaluations, with a gap-by-class plot."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from typing import Any
+
+
+def markdown(evaluations: list[dict[str, Any]]) -> str:
+    lines = [
+        "| heuristic | set | mean gap % | ratio of sums | optimal hits | zero-opt solved | mean s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for e in evaluations:
+        o = e["overall"]
+        gap = "n/a" if o["mean_gap_pct"] is None else f"{o['mean_gap_pct']:.2f}"
+        ratio = "n/a" if o["ratio_of_sums"] is None else f"{o['ratio_of_sums']:.4f}"
+        lines.append(
+            f"| {e['heuristic']} | {e['set']} | {gap} | {ratio} | {o['optimal_hits']}/{o['instances']} | "
+            f"{o['zero_optimum_solved']}/{o['zero_optimum']} | {o['mean_seconds']:.4f} |"
+        )
+    for e in evaluations:
+        lines += [
+            "",
+            f"{e['heuristic']} on {e['set']}, per class:",
+            "",
+            "| class | n | mean gap % | optimal hits |",
+            "|---|---|---|---|",
+        ]
+        for r in e["classes"]:
+            gap = "n/a" if r["mean_gap_pct"] is None else f"{r['mean_gap_pct']:.2f}"
+            lines.append(f"| {r['group']} | {r['instances']} | {gap} | {r['optimal_hits']} |")
+    return "\n".join(lines) + "\n"
+
+
+def plot_png(evaluations: list[dict[str, Any]]) -> str | None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    fig, ax = plt.subplots(figsize=(10, 3.5))
+    width = 0.8 / max(1, len(evaluations))
+    for k, e in enumerate(evaluations):
+        rows = e["classes"]
+        ax.bar(
+            [x + k * width for x in range(len(rows))],
+            [r["mean_gap_pct"] or 0 for r in rows],
+            width,
+            label=f"{e['heuristic']} ({e['set']})",
+        )
+        ax.set_xticks(range(len(rows)), [r["group"] for r in rows], rotation=45, ha="right", fontsize=7)
+    ax.set_ylabel("mean gap to optimum (%)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def html_page(evaluations: list[dict[str, Any]]) -> str:
+    rows = []
+    for line in markdown(evaluations).splitlines():
+        if line.startswith("|") and not set(line) <= set("|-"):
+            rows.append(
+                "<tr>"
+                + "".join(f"<td>{html.escape(c.strip())}</td>" for c in line.strip("|").split("|"))
+                + "</tr>"
+            )
+        elif line.strip():
+            rows.append(f"</table><p>{html.escape(line)}</p><table>")
+    image = plot_png(evaluations)
+    img = f'<img alt="gap by class" src="data:image/png;base64,{image}">' if image else ""
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>SMTT evaluation</title></head><body>"
+        f"<h1>SMTT evaluation</h1>{img}<table>{''.join(rows)}</table></body></html>\n"
+    )
