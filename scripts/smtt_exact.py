@@ -55,7 +55,8 @@ def main() -> None:
     proven = [r for _, r in rows if r.proven]
     agree = sum(r.value == i.opt for i, r in rows if r.proven)
     print(
-        f"\n{args.what} on {args.set} ({len(rows)} instances, {args.time_limit:g} s limit): {len(proven)} proven, "
+        f"\n{args.what} on {args.set} ({len(rows)} instances, {args.time_limit:g} s limit): "
+        f"{len(proven)} proven, "
         f"{agree} equal to the stored optimum; median time of the proven "
         f"{statistics.median(r.seconds for r in proven) if proven else float('nan'):.2f} s, "
         f"max {max((r.seconds for r in proven), default=float('nan')):.2f} s"

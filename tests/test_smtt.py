@@ -179,7 +179,7 @@ def test_exact_cli_json():
 
 
 # -- discovery with a scripted model
-VALID = "```python\ndef heuristic(p, d):\n    return sorted(range(len(p)), key=lambda j: (d[j] - p[j], p[j]))\n```"
+VALID = "```python\ndef heuristic(p, d):\n    return sorted(range(len(p)), key=lambda j: d[j] - p[j])\n```"
 WRONG_LENGTH = "```python\ndef heuristic(p, d):\n    return list(range(len(p) - 1))\n```"
 HANGS = "```python\ndef heuristic(p, d):\n    while True:\n        pass\n```"
 NO_CODE = "I would sort the jobs somehow."

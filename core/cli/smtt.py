@@ -71,7 +71,7 @@ def evaluate(
 
 
 def _evaluate_file(path: Path, instances: list, set_name: str) -> dict:
-    """A heuristic written elsewhere (by a person or an LLM): run in the sandbox, its orders re-scored here."""
+    """A heuristic written elsewhere (by a person or an LLM): run sandboxed, its orders re-scored here."""
     from optagent.benchmarks.smtt import evaluate as ev
     from optagent.sandbox import ColdExecutor, Job, Limits
 
