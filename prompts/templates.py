@@ -63,6 +63,8 @@ TEMPLATES = (
     "reconcile",
     "chat_turn",
     "smtt_discover",
+    "synth_formulation",
+    "synth_question",
 )
 
 

@@ -10,6 +10,7 @@ import typer
 from optagent import __version__
 from optagent.cli.bench import app as bench_app
 from optagent.cli.chat import chat
+from optagent.cli.finetune import app as finetune_app
 from optagent.cli.formulation import app as formulation_app
 from optagent.cli.output import print_error
 from optagent.cli.sandbox import app as sandbox_app
@@ -28,6 +29,7 @@ app.add_typer(formulation_app, name="formulation")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(bench_app, name="bench")
 app.add_typer(smtt_app, name="smtt")
+app.add_typer(finetune_app, name="finetune")
 register_solve(app)
 app.command("chat")(chat)
 

@@ -1,0 +1,1 @@
+"""Fine-tuning on solver-verified data: example building, contamination check, LoRA SFT, merge."""
