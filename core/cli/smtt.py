@@ -181,6 +181,8 @@ def discover(
     if budget < 1:
         raise InputError("--budget must be at least 1", hint="e.g. --budget 20")
     llm = make_cli_llm(model, base_url, api_key, 120.0, False)
+    if hasattr(llm, "all_temperatures"):
+        llm.all_temperatures = True  # every call has its own sample index: a rerun replays from the cache
     search = Discovery(llm, default_executor(), out / "candidates.jsonl", seed=seed)
 
     def show(c) -> None:
