@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from pathlib import Path
 from typing import Any
 
 from optagent.benchmarks.registry import REGISTRY
 from optagent.errors import InputError
 from optagent.evaluation import stats
+from optagent.evaluation.plots import figure_png, pyplot
 from optagent.evaluation.records import RunFile
 from optagent.evaluation.scoring import RULES, Rule, rules_for
 
@@ -33,12 +32,8 @@ def _rules(records: list[dict[str, Any]], extra: list[Rule]) -> list[Rule]:
 
 def _plot(runs: list[tuple[str, list[dict[str, Any]]]]) -> str | None:
     """PNG (base64) of strict accuracy by problem type per run; None without matplotlib."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if plt is None:
         return None
     strict = RULES["strict"]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
@@ -54,11 +49,7 @@ def _plot(runs: list[tuple[str, list[dict[str, Any]]]]) -> str | None:
     ax2.set_xlabel("seconds per problem")
     ax2.set_title("latency")
     ax1.legend(fontsize=8)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    plt.close(fig)
-    return base64.b64encode(buffer.getvalue()).decode()
+    return figure_png(fig)
 
 
 def markdown(runs: list[tuple[str, list[dict[str, Any]]]], extra: list[Rule] | None = None) -> str:

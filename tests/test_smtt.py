@@ -216,3 +216,15 @@ def test_discovery_keeps_valid_candidates_rejects_the_rest_and_resumes(tmp_path,
     )
     paths = resumed.write_best(tmp_path / "best")
     assert paths and "def heuristic" in paths[0].read_text()
+
+
+def test_report_tables_and_plots():
+    from optagent.benchmarks.smtt import report
+
+    instances = [generate(8, 0.4, t, seed) for t in (0.2, 0.6) for seed in range(3)]
+    instances = [Instance(i.id, i.p, i.d, i.rdd, i.tf, opt=solve_dp(i.p, i.d)[0]) for i in instances]
+    results = [ev.evaluate(name, ev.named(name), instances, "gen8") for name in ("edd", "mdd")]
+    text = report.markdown(results)
+    assert "| edd | gen8 |" in text and "| mdd | gen8 |" in text and "R=0.4 T=0.6" in text
+    page = report.html_page(results)
+    assert page.count("data:image/png;base64,") == 1 and "<td>mdd</td>" in page

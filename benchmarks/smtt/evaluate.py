@@ -76,6 +76,7 @@ def summarise(name: str, set_name: str, results: list[tuple[Instance, int, float
     return {
         "heuristic": name,
         "set": set_name,
+        "n": results[0][0].n if results else 0,
         "overall": asdict(overall),
         "classes": [asdict(_row(g, items)) for g, items in sorted(groups.items())],
         "below_optimum": worse,  # a value below a stored optimum means a wrong optimum (or a bug)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from typing import Any
+
+from optagent.evaluation.plots import figure_png, pyplot
 
 
 def markdown(evaluations: list[dict[str, Any]]) -> str:
@@ -36,31 +36,30 @@ def markdown(evaluations: list[dict[str, Any]]) -> str:
 
 
 def plot_png(evaluations: list[dict[str, Any]]) -> str | None:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    """Mean gap by (R, T) class, and mean runtime against n (one line per heuristic)."""
+    plt = pyplot()
+    if plt is None:
         return None
-    fig, ax = plt.subplots(figsize=(10, 3.5))
+    fig, (gaps, runtime) = plt.subplots(1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [3, 1]})
     width = 0.8 / max(1, len(evaluations))
     for k, e in enumerate(evaluations):
         rows = e["classes"]
-        ax.bar(
+        gaps.bar(
             [x + k * width for x in range(len(rows))],
             [r["mean_gap_pct"] or 0 for r in rows],
             width,
             label=f"{e['heuristic']} ({e['set']})",
         )
-        ax.set_xticks(range(len(rows)), [r["group"] for r in rows], rotation=45, ha="right", fontsize=7)
-    ax.set_ylabel("mean gap to optimum (%)")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    plt.close(fig)
-    return base64.b64encode(buffer.getvalue()).decode()
+        gaps.set_xticks(range(len(rows)), [r["group"] for r in rows], rotation=45, ha="right", fontsize=7)
+    for name in dict.fromkeys(e["heuristic"] for e in evaluations):
+        points = sorted((e["n"], e["overall"]["mean_seconds"]) for e in evaluations if e["heuristic"] == name)
+        runtime.plot([n for n, _ in points], [s for _, s in points], marker="o", label=name)
+    gaps.set_ylabel("mean gap to optimum (%)")
+    gaps.legend(fontsize=7)
+    runtime.set_xlabel("jobs (n)")
+    runtime.set_ylabel("mean seconds per instance")
+    runtime.legend(fontsize=7)
+    return figure_png(fig)
 
 
 def html_page(evaluations: list[dict[str, Any]]) -> str:
