@@ -8,7 +8,9 @@ under another branch costs a lookup. Further rules, each exact:
 
 - a split delta is skipped when the job at delta has d >= C_k(delta): moving it behind k keeps it on time and
   delays nobody, so the split delta - 1 is at least as good (Lawler's corollary);
-- a branch stops as soon as the part before k plus k's own tardiness reaches the best value found;
+- every subproblem is solved under a bound (the best value its caller can still use, starting from MDD with
+  insertion at the root); a subproblem that cannot beat its bound is remembered as "at least the bound" and
+  only solved again when a later caller allows more (branch and bound with memoisation);
 - a subproblem whose jobs are all on time in EDD order, or all late in SPT order, is solved directly.
 
 Every value it returns is proven optimal unless the time limit stops it (then ``proven`` is False and the
@@ -46,7 +48,8 @@ class _Solver:
         self.p = [p[j] for j in self.index]
         self.d = [d[j] for j in self.index]
         self.deadline = deadline
-        self.memo: dict[tuple[int, int], tuple[int, tuple[int, ...]]] = {}
+        self.memo: dict[tuple[int, int], tuple[int, tuple[int, ...], bool]] = {}
+        self.bounds: dict[tuple[tuple[int, ...], int], int] = {}
         self.calls = 0
 
     def split_range(self, jobs: tuple[int, ...], t: int, k_pos: int) -> tuple[int, int]:
@@ -82,6 +85,10 @@ class _Solver:
         """Lower bound: SPT completion times against EDD due dates, paired in sorted order."""
         if not jobs:
             return 0
+        key = (jobs, t)
+        known = self.bounds.get(key)
+        if known is not None:
+            return known
         total, finish = 0, t
         d = self.d
         for i, length in enumerate(sorted(self.p[j] for j in jobs)):
@@ -89,45 +96,29 @@ class _Solver:
             late = finish - d[jobs[i]]  # ``jobs`` is in EDD order
             if late > 0:
                 total += late
+        self.bounds[key] = total
         return total
 
-    def solve(self, jobs: tuple[int, ...], t: int) -> tuple[int, tuple[int, ...]]:
-        """Optimal value and order of EDD-positions ``jobs`` (sorted) started at time ``t``."""
+    def solve(self, jobs: tuple[int, ...], t: int, bound: int) -> tuple[int, tuple[int, ...], bool]:
+        """Optimal value and order of EDD positions ``jobs`` (sorted) started at ``t``, when it is below
+        ``bound``: (value, order, True). Otherwise (value, (), False) with optimum >= value >= bound."""
         if not jobs:
-            return 0, ()
+            return 0, (), True
         p, d = self.p, self.d
         if len(jobs) == 1:
             j = jobs[0]
-            return max(0, t + p[j] - d[j]), jobs
+            return max(0, t + p[j] - d[j]), jobs, True
         key = (sum(1 << j for j in jobs), t)
         hit = self.memo.get(key)
-        if hit is not None:
+        if hit is not None and (hit[2] or bound <= hit[0]):
             return hit
         self.calls += 1
         if self.calls & 1023 == 0 and time.perf_counter() > self.deadline:
             raise _OutOfTime
-        # Easy cases: EDD order has no late job; or in SPT order every job is late (then SPT is optimal).
-        finish, on_time = t, True
-        for j in jobs:
-            finish += p[j]
-            if finish > d[j]:
-                on_time = False
-                break
-        if on_time:
-            result = (0, jobs)
-            self.memo[key] = result
-            return result
-        spt = sorted(jobs, key=lambda j: (p[j], d[j], j))
-        finish, all_late = t, True
-        for j in spt:
-            finish += p[j]
-            if finish < d[j]:
-                all_late = False
-                break
-        if all_late:
-            result = (sum(max(0, c - d[j]) for j, c in zip(spt, _completions(p, spt, t))), tuple(spt))
-            self.memo[key] = result
-            return result
+        easy = self._easy(jobs, t)
+        if easy is not None:
+            self.memo[key] = easy
+            return easy
         k_pos = max(range(len(jobs)), key=lambda i: (p[jobs[i]], i))
         k = jobs[k_pos]
         lo, hi = self.split_range(jobs, t, k_pos)
@@ -142,7 +133,7 @@ class _Solver:
                     continue
             candidates.append((abs(completion - d[k]), delta, completion))
         candidates.sort()  # k finishing near its due date first: a good bound early
-        best_value, best_order = sys.maxsize, ()
+        best_value, best_order, found = bound, (), False
         for _, delta, completion in candidates:
             before = jobs[:k_pos] + jobs[k_pos + 1 : delta + 1]
             after = jobs[delta + 1 :]
@@ -150,16 +141,37 @@ class _Solver:
             lower_after = self.lower(after, completion)
             if self.lower(before, t) + own + lower_after >= best_value:
                 continue
-            value_before, order_before = self.solve(before, t)
-            if value_before + own + lower_after >= best_value:
+            value_before, order_before, exact = self.solve(before, t, best_value - own - lower_after)
+            if not exact or value_before + own + lower_after >= best_value:
                 continue
-            value_after, order_after = self.solve(after, completion)
+            value_after, order_after, exact = self.solve(after, completion, best_value - value_before - own)
+            if not exact:
+                continue
             value = value_before + own + value_after
             if value < best_value:
-                best_value, best_order = value, (*order_before, k, *order_after)
-        result = (best_value, best_order)
+                best_value, best_order, found = value, (*order_before, k, *order_after), True
+        result = (best_value, best_order, True) if found else (bound, (), False)
         self.memo[key] = result
         return result
+
+    def _easy(self, jobs: tuple[int, ...], t: int) -> tuple[int, tuple[int, ...], bool] | None:
+        """EDD order with no late job, or SPT order with every job late: both optimal as they stand."""
+        p, d = self.p, self.d
+        finish = t
+        for j in jobs:
+            finish += p[j]
+            if finish > d[j]:
+                break
+        else:
+            return 0, jobs, True
+        spt = sorted(jobs, key=lambda j: (p[j], d[j], j))
+        finish, total = t, 0
+        for j in spt:
+            finish += p[j]
+            if finish < d[j]:
+                return None
+            total += finish - d[j]
+        return total, tuple(spt), True
 
 
 def _completions(p: Sequence[int], order: Sequence[int], t: int) -> list[int]:
@@ -175,12 +187,14 @@ def solve_bb(p: Sequence[int], d: Sequence[int], *, time_limit: float = 60.0) ->
     solver = _Solver(p, d, start + time_limit)
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20 * len(p) + 1000))
+    upper = insertion(p, d, mdd(p, d))
     try:
-        value, positions = solver.solve(tuple(range(len(p))), 0)
+        value, positions, exact = solver.solve(tuple(range(len(p))), 0, total_tardiness(p, d, upper) + 1)
+        assert exact, "the search bound admits the heuristic's own value"
         order = [solver.index[i] for i in positions]
         proven = True
     except _OutOfTime:
-        order = insertion(p, d, mdd(p, d))
+        order = upper
         value, proven = total_tardiness(p, d, order), False
     finally:
         sys.setrecursionlimit(limit)
