@@ -38,7 +38,7 @@ class TrainConfig:
     seed: int = 0
     qlora: bool = False
     gradient_checkpointing: bool = True
-    report_to: list[str] = field(default_factory=lambda: ["tensorboard"])
+    report_to: list[str] = field(default_factory=lambda: ["auto"])  # tensorboard when installed; or wandb
 
     def __post_init__(self) -> None:
         if self.lora_r < 1 or self.batch_size < 1 or self.grad_accum < 1 or not 0 <= self.eval_fraction < 1:
@@ -125,7 +125,7 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict[str, Any]:
         logging_steps=config.logging_steps,
         eval_strategy="steps" if eval_set is not None else "no",
         eval_steps=config.save_steps,
-        report_to=config.report_to,
+        report_to=_loggers(config.report_to),
         seed=config.seed,
     )
     peft_config = LoraConfig(
@@ -163,6 +163,16 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict[str, Any]:
         json.dumps({"config": asdict(config), "metrics": metrics}, indent=1), encoding="utf-8"
     )
     return metrics
+
+
+def _loggers(requested: list[str]) -> list[str]:
+    if requested != ["auto"]:
+        return requested
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:
+        return []
+    return ["tensorboard"]
 
 
 class _StepCounter:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -194,3 +195,42 @@ def test_yaml_config_and_errors(tmp_path):
         TrainConfig.from_yaml(config)
     with pytest.raises(InputError, match="does not exist"):
         TrainConfig(base="x", data=str(tmp_path / "missing.jsonl"))
+
+
+def test_train_and_merge_from_the_command_line(tmp_path):
+    base = build_tiny_model(tmp_path / "base")
+    data = tmp_path / "data.jsonl"
+    data.write_text(chat_rows(12))
+    config = tmp_path / "ft.yaml"
+    config.write_text(
+        f"base: {base}\ndata: {data}\noutput: {tmp_path / 'adapter'}\nbatch_size: 4\ngrad_accum: 1\n"
+        "max_length: 256\nsave_steps: 2\nreport_to: []\nlora_r: 4\ntarget_modules: [q_proj, v_proj]\n"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    trained = run_cli(
+        "finetune", "train", "--config", str(config), "--max-steps", "2", "--json", check_rc=0, env=env
+    )
+    metrics = _last_json(trained.stdout)
+    assert metrics["steps"] == 2
+    proc = run_cli(
+        "finetune",
+        "merge",
+        "--base",
+        str(base),
+        "--adapter",
+        str(tmp_path / "adapter"),
+        "--output",
+        str(tmp_path / "merged"),
+        check_rc=0,
+        env=env,
+    )
+    assert "merged model written" in proc.stdout and (tmp_path / "merged" / "config.json").exists()
+    missing = run_cli(
+        "finetune", "train", "--base", str(base), "--data", str(tmp_path / "none.jsonl"), env=env
+    )
+    assert missing.returncode == 1 and "does not exist" in missing.stderr
+
+
+def _last_json(text: str) -> dict:
+    """The JSON object printed last (training libraries may print progress before it)."""
+    return json.loads(text[text.rindex("\n{") + 1 :] if "\n{" in text else text)
