@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 
 import pytest
@@ -228,3 +229,29 @@ def test_report_tables_and_plots():
     assert "| edd | gen8 |" in text and "| mdd | gen8 |" in text and "R=0.4 T=0.6" in text
     page = report.html_page(results)
     assert page.count("data:image/png;base64,") == 1 and "<td>mdd</td>" in page
+
+
+def test_discover_cli_with_a_scripted_model(tmp_path):
+    shared_set("n20")
+    replies = tmp_path / "replies.json"
+    replies.write_text(json.dumps({"replies": [VALID]}))
+    env = {**os.environ, "OPTAGENT_CACHE_DIR": str(tmp_path / "cache")}
+    args = [
+        "smtt",
+        "discover",
+        "--model",
+        f"scripted:{replies}",
+        "--budget",
+        "1",
+        "--out",
+        str(tmp_path / "run"),
+        "--test-set",
+        "n20",
+        "--json",
+    ]
+    summary = json.loads(run_cli(*args, check_rc=0, env=env).stdout)
+    assert summary["calls_used"] == 1 and summary["candidates"] == 4  # three seeds and one proposal
+    assert summary["test"]["instances"] == 800 and summary["test"]["mean_gap_pct"] is not None
+    assert (tmp_path / "run" / "summary.json").exists() and summary["files"]
+    again = json.loads(run_cli(*args, check_rc=0, env=env).stdout)  # budget already spent: no new call
+    assert again["calls_used"] == 1 and again["candidates"] == 4
