@@ -12,6 +12,9 @@ import highspy
 import numpy as np
 
 from optagent.benchmarks.smtt.exact_bb import ExactResult
+from optagent.benchmarks.smtt.heuristics import mdd
+from optagent.benchmarks.smtt.local_search import insertion
+from optagent.benchmarks.smtt.objective import total_tardiness
 from optagent.errors import InputError
 
 
@@ -88,11 +91,18 @@ def solve_mip(
     h = _highs(time_limit)
     variables = _positional(p, d, h) if model == "positional" else _ordering(p, d, h)
     status = h.getModelStatus()
-    values = np.asarray(h.getSolution().col_value)
     n = len(p)
-    if model == "positional":
-        order = [next(j for j in range(n) if values[variables[j][k].index] > 0.5) for k in range(n)]
+    if h.getInfo().primal_solution_status != 2:  # no feasible point within the limit: a heuristic order
+        order = insertion(p, d, mdd(p, d))
+    elif model == "positional":
+        values = np.asarray(h.getSolution().col_value)
+        order, left = [], set(range(n))
+        for k in range(n):  # the job with the largest x at each position (robust to tolerances)
+            j = max(left, key=lambda j, k=k: values[variables[j][k].index])
+            order.append(j)
+            left.remove(j)
     else:
+        values = np.asarray(h.getSolution().col_value)
         wins = [0] * n
         for (i, j), var in variables:
             if values[var.index] > 0.5:
@@ -100,8 +110,6 @@ def solve_mip(
             else:
                 wins[j] += 1
         order = sorted(range(n), key=lambda j: -wins[j])
-    from optagent.benchmarks.smtt.objective import total_tardiness
-
     value = total_tardiness(p, d, order)
     proven = h.modelStatusToString(status) == "Optimal"
     return ExactResult(value, order, proven, time.perf_counter() - start, 0)
