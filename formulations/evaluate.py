@@ -144,6 +144,7 @@ class Builder:
         self.sets = sets
         self.params = params
         self.backend = backend
+        self.terms = 0  # terms expanded by sum/prod/min/max so far: bounded by MAX_TERMS
 
     def build(self, node: E.Node) -> Fn:
         if isinstance(node, E.Const):
@@ -270,8 +271,15 @@ class Builder:
         func = node.func
         total = self.backend.total
 
+        size = math.prod(len(elements) for _, elements in loops)
+        if size > MAX_TERMS:
+            raise _too_large(f"'{node.src}' loops over {size:,} combinations")
+
         def reduce(env: Env) -> Any:
             terms = [body(e) for e in iterate(loops, conditions, env)]
+            self.terms += len(terms)
+            if self.terms > MAX_TERMS:
+                raise _too_large(f"the expressions expand to more than {MAX_TERMS:,} terms (at '{node.src}')")
             if func == "sum":
                 return total(terms) if terms else 0
             if not terms:
@@ -286,6 +294,17 @@ class Builder:
             return fn(*terms)
 
         return reduce
+
+
+MAX_TERMS = 20_000_000
+
+
+def _too_large(what: str) -> Exception:
+    from optagent.errors import ModelTooLarge
+
+    return ModelTooLarge(
+        f"{what} (at most {MAX_TERMS:,})", hint="check set ranges for typos or aggregate the model"
+    )
 
 
 def iterate(loops: list[tuple[tuple[str, ...], list[Any]]], conditions: list[Fn], env: Env) -> Iterator[Env]:

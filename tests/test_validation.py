@@ -207,3 +207,17 @@ def test_huge_index_domain_is_refused_before_expansion(base):
     base["variables"].append({"name": "z", "index": ["k in K", "l in L"]})
     with pytest.raises(ModelTooLarge, match="9,000,000 combinations"):
         validate(Formulation.from_data(base))
+
+
+def test_huge_sums_inside_expressions_are_refused(base, monkeypatch):
+    from optagent.errors import ModelTooLarge
+    from optagent.formulations import evaluate
+
+    monkeypatch.setattr(evaluate, "MAX_TERMS", 5)
+    base["objective"]["expr"] = "sum(cost[i] * x[i, t] for i in I for t in T)"  # 2 x 3 = 6 combinations
+    with pytest.raises(ModelTooLarge, match="6 combinations"):
+        validate(Formulation.from_data(base))
+    base["objective"]["expr"] = "sum(cost[i] * x[i, 1] for i in I)"
+    # 'meet' sums 2 terms per row: each sum fits, its 3 rows together (6 terms) exceed the budget
+    with pytest.raises(ModelTooLarge, match="more than 5 terms"):
+        validate(Formulation.from_data(base))
