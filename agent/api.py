@@ -133,18 +133,13 @@ def _run(problem: str, deps: Deps) -> Iterator[Step | Answer]:
     state: dict[str, Any] = {"problem": problem.strip(), "steps": [], "repairs": 0, "notes": []}
     limit = {"recursion_limit": 40 + 8 * deps.config.budget}  # a backstop; the budget ends runs first
     start = time.perf_counter()
-    for update in graph.stream(state, config=limit, stream_mode="updates"):
-        for node_update in update.values():
-            if not node_update:
-                continue
-            for key, value in node_update.items():
-                if key in ("steps", "notes"):
-                    state[key] = state.get(key, []) + list(value)
-                elif key == "repairs":
-                    state[key] = state.get(key, 0) + value
-                else:
-                    state[key] = value
-            yield from node_update.get("steps", [])
+    # "updates" give each node's new steps as it finishes; "values" the state merged by the graph's reducers.
+    for mode, chunk in graph.stream(state, config=limit, stream_mode=["updates", "values"]):
+        if mode == "values":
+            state = chunk
+            continue
+        for node_update in chunk.values():
+            yield from (node_update or {}).get("steps", [])
     yield _assemble(state, deps, time.perf_counter() - start)
 
 
