@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any
 
 from optagent.benchmarks.registry import REGISTRY
 from optagent.errors import InputError
 from optagent.evaluation import stats
+from optagent.evaluation.html_page import markdown_page
 from optagent.evaluation.plots import figure_png, pyplot
 from optagent.evaluation.records import RunFile
 from optagent.evaluation.scoring import RULES, Rule, rules_for
@@ -135,44 +135,6 @@ def markdown(runs: list[tuple[str, list[dict[str, Any]]]], extra: list[Rule] | N
 
 def html_report(runs: list[tuple[str, list[dict[str, Any]]]], extra: list[Rule] | None = None) -> str:
     """The Markdown report as a self-contained HTML page (tables rendered, plot embedded as PNG)."""
-    body = []
-    in_table = False
-    for line in markdown(runs, extra).splitlines():
-        if line.startswith("|"):
-            cells = [html.escape(c.strip()) for c in line.strip("|").split("|")]
-            if set("".join(cells)) <= {"-"}:
-                continue
-            tag = "th" if not in_table else "td"
-            body.append(
-                ("<table>" if not in_table else "")
-                + "<tr>"
-                + "".join(f"<{tag}>{c}</{tag}>" for c in cells)
-                + "</tr>"
-            )
-            in_table = True
-            continue
-        if in_table:
-            body.append("</table>")
-            in_table = False
-        if line.startswith("# "):
-            body.append(f"<h1>{html.escape(line[2:])}</h1>")
-        elif line.startswith("## "):
-            body.append(f"<h2>{html.escape(line[3:])}</h2>")
-        elif line.startswith("- "):
-            body.append(f"<p>&bull; {html.escape(line[2:])}</p>")
-        elif line.strip():
-            body.append(f"<p>{html.escape(line)}</p>")
-    if in_table:
-        body.append("</table>")
-    image = _plot(runs)
-    if image:
-        body.insert(1, f'<img alt="accuracy by type and latency" src="data:image/png;base64,{image}">')
-    style = (
-        "body{font-family:sans-serif;max-width:1000px;margin:2em auto}table{border-collapse:collapse;"
-        "margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;font-size:14px}"
-    )
-    return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>optagent report</title>"
-        f"<style>{style}</style>"
-        f"</head><body>{''.join(body)}</body></html>\n"
+    return markdown_page(
+        "optagent report", markdown(runs, extra), _plot(runs), "accuracy by type and latency"
     )

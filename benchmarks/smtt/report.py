@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
+from optagent.evaluation.html_page import markdown_page
 from optagent.evaluation.plots import figure_png, pyplot
 
 
@@ -63,19 +63,5 @@ def plot_png(evaluations: list[dict[str, Any]]) -> str | None:
 
 
 def html_page(evaluations: list[dict[str, Any]]) -> str:
-    rows = []
-    for line in markdown(evaluations).splitlines():
-        if line.startswith("|") and not set(line) <= set("|-"):
-            rows.append(
-                "<tr>"
-                + "".join(f"<td>{html.escape(c.strip())}</td>" for c in line.strip("|").split("|"))
-                + "</tr>"
-            )
-        elif line.strip():
-            rows.append(f"</table><p>{html.escape(line)}</p><table>")
-    image = plot_png(evaluations)
-    img = f'<img alt="gap by class" src="data:image/png;base64,{image}">' if image else ""
-    return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>SMTT evaluation</title></head><body>"
-        f"<h1>SMTT evaluation</h1>{img}<table>{''.join(rows)}</table></body></html>\n"
-    )
+    text = "# SMTT evaluation\n\n" + markdown(evaluations)
+    return markdown_page("SMTT evaluation", text, plot_png(evaluations), "gap by class and runtime")
