@@ -31,6 +31,7 @@ class Row:
     parameters: str
     objective: float | None  # None: the label says there is no solution
     corrected: float | str | None = "none"  # ORThought's corrected label, "none" when not corrected
+    description: str = ""  # the problem text of the row
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ def load(data_dir: Path) -> list[Row]:
                 parameters=item["parameters"],
                 objective=None if objective is None else float(objective),
                 corrected=corrections.get(item["id"], "none"),
+                description=item.get("description", ""),
             )
         )
     return rows

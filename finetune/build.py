@@ -13,6 +13,7 @@ from optagent.agent.nodes.formulate import accept_formulation
 from optagent.agent.nodes.run_code import code_feedback
 from optagent.agent.parse import ReplyFormatError, extract_code, extract_json
 from optagent.benchmarks import registry
+from optagent.benchmarks.problem import Problem
 from optagent.errors import OptagentError
 from optagent.finetune import examples as ex
 from optagent.finetune.examples import Example
@@ -22,7 +23,9 @@ from optagent.prompts import render
 from optagent.sandbox import Job, Limits
 from optagent.sandbox.executor import Executor
 
-_LOAD = re.compile(r"with open\([^\n]*parameters\.json[^\n]*\) as (\w+):\s*\n(\s*)data = json\.load\(\1\)")
+_LOAD = re.compile(
+    r"^([ \t]*)with open\([^\n]*parameters\.json[^\n]*\) as (\w+):[ \t]*\n[ \t]*data = json\.load\(\2\)", re.M
+)
 TOPICS = (
     "production planning",
     "staff scheduling",
@@ -57,7 +60,7 @@ def from_references(root: Path, references: Path, dataset: str = "logior") -> li
 
 def inline_data(code: str, parameters: str) -> str | None:
     """OptiMUS programs read parameters.json; put the data into the program instead (None if not found)."""
-    replaced, count = _LOAD.subn(lambda m: f"{m.group(2)}data = json.loads({parameters!r})", code)
+    replaced, count = _LOAD.subn(lambda m: f"{m.group(1)}data = json.loads({parameters!r})", code)
     return replaced if count == 1 else None
 
 
@@ -67,7 +70,6 @@ def from_nlp4lp(root: Path, executor: Executor) -> list[Example]:
     from optagent.benchmarks import nlp4lp_programs as nlp
 
     out = []
-    texts = {r["id"]: r["description"] for r in nlp._rows(root / nlp.CSV_PATH)}
     for row in nlp.load(root):
         code = inline_data(row.code, row.parameters)
         if code is None or row.objective is None:
@@ -76,12 +78,12 @@ def from_nlp4lp(root: Path, executor: Executor) -> list[Example]:
         if not (result.ok and _agrees(result.objective, row.objective)):
             continue
         source = f"nlp4lp:{row.id}"
-        out.append(ex.problem_to_code(texts[row.id], code, source, library="gurobipy"))
+        out.append(ex.problem_to_code(row.description, code, source, library="gurobipy"))
         faulty = code.replace("model.optimize()", "model.optimise()", 1)
         if faulty != code:
             broken = executor.run(Job(faulty, contract="script", limits=Limits(timeout_s=60)))
             if not broken.ok:
-                out.append(ex.repair_code(texts[row.id], faulty, code_feedback(broken), code, source))
+                out.append(ex.repair_code(row.description, faulty, code_feedback(broken), code, source))
     return out
 
 
@@ -89,13 +91,15 @@ def from_runs(run_files: Iterable[Path], root: Path) -> list[Example]:
     """Problem -> formulation and problem -> program from records whose answer was verified and correct."""
     from optagent.evaluation.records import RunFile
 
-    out = []
+    out: list[Example] = []
+    datasets: dict[str, dict[str, Problem]] = {}  # each dataset is loaded once
     for path in run_files:
         for record in RunFile(path).records():
             if record.get("verdict") != "verified" or not record.get("scores", {}).get("strict"):
                 continue
-            problems = {p.id: p for p in registry.load(record["dataset"], root)}
-            problem = problems.get(record["problem_id"])
+            if record["dataset"] not in datasets:
+                datasets[record["dataset"]] = {p.id: p for p in registry.load(record["dataset"], root)}
+            problem = datasets[record["dataset"]].get(record["problem_id"])
             if problem is None:
                 continue
             source = f"run:{record['dataset']}:{problem.id}"

@@ -52,6 +52,9 @@ def test_inline_data_makes_optimus_programs_self_contained():
     )
     inlined = build.inline_data(code, '{"A": 3}')
     assert "open(" not in inlined and "data = json.loads('{\"A\": 3}')" in inlined
+    namespace: dict = {}
+    exec(compile(inlined, "program.py", "exec"), namespace)  # the result is a valid program
+    assert namespace["x"] == 3
     assert build.inline_data("x = 1\n", "{}") is None
 
 
@@ -234,3 +237,13 @@ def test_train_and_merge_from_the_command_line(tmp_path):
 def _last_json(text: str) -> dict:
     """The JSON object printed last (training libraries may print progress before it)."""
     return json.loads(text[text.rindex("\n{") + 1 :] if "\n{" in text else text)
+
+
+def test_nlp4lp_programs_become_verified_code_and_repair_examples(pool):
+    root = shared_dir("nlp4lp-orthought").parent
+    examples = build.from_nlp4lp(root, pool)
+    code = [e for e in examples if e.task == "problem_to_code"]
+    repairs = [e for e in examples if e.task == "repair_code"]
+    assert len(code) >= 150 and len(repairs) == len(code)
+    assert "open(" not in code[0].messages[2]["content"]  # the data is inside the program
+    assert "'gurobipy.Model' object has no attribute 'optimise'" in repairs[0].messages[1]["content"]
