@@ -245,5 +245,5 @@ def test_nlp4lp_programs_become_verified_code_and_repair_examples(pool):
     code = [e for e in examples if e.task == "problem_to_code"]
     repairs = [e for e in examples if e.task == "repair_code"]
     assert len(code) >= 150 and len(repairs) == len(code)
-    assert "open(" not in code[0].messages[2]["content"]  # the data is inside the program
+    assert "parameters.json" not in code[0].messages[2]["content"]  # the data is inside the program
     assert "'gurobipy.Model' object has no attribute 'optimise'" in repairs[0].messages[1]["content"]
