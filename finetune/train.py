@@ -143,7 +143,7 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict[str, Any]:
         processing_class=tokenizer,
         peft_config=peft_config,
     )
-    counter = _StepCounter()
+    counter = _step_counter()
     trainer.add_callback(counter)
     checkpoints = sorted(Path(config.output).glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
     checkpoint = checkpoints[-1] if resume and checkpoints else None
@@ -175,19 +175,17 @@ def _loggers(requested: list[str]) -> list[str]:
     return ["tensorboard"]
 
 
-class _StepCounter:
-    """Counts the optimiser steps run in this call (a resumed run starts counting at the checkpoint)."""
+def _step_counter() -> Any:
+    """A callback counting the optimiser steps run in this call (a resumed run starts at its checkpoint)."""
+    from transformers import TrainerCallback
 
-    def __init__(self) -> None:
-        self.steps = 0
+    class StepCounter(TrainerCallback):
+        steps = 0
 
-    def __getattr__(self, name: str):  # every other TrainerCallback event: nothing to do
-        if name.startswith("on_"):
-            return lambda *args, **kwargs: None
-        raise AttributeError(name)
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self.steps += 1
 
-    def on_step_end(self, *args, **kwargs) -> None:
-        self.steps += 1
+    return StepCounter()
 
 
 def merge(base: str, adapter: str, output: str) -> Path:

@@ -122,6 +122,8 @@ def make_llm(**flags: Any) -> LLM:
     """The configured backend, wrapped in the response cache unless ``cache=False``."""
     s = settings(**flags)
     backend = build_backend(s)
-    if not s.cache or type(backend).__name__ == "ScriptedLLM":
+    from optagent.agent.llm.scripted import ScriptedLLM
+
+    if not s.cache or isinstance(backend, ScriptedLLM):
         return backend
     return CachedLLM(backend, ResponseCache(s.cache_path))

@@ -106,7 +106,7 @@ def run(
         raise InputError("--workers must be at least 1", hint="e.g. --workers 2")
     out = out or Path("runs") / f"{dataset}-{mode}.jsonl"
     llm = make_cli_llm(model, base_url, api_key, 120.0, no_cache)
-    correct = {"n": 0}
+    new = {"correct": 0, "done": 0}  # records written by this invocation (a resumed run has older ones)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -118,9 +118,9 @@ def run(
         task = progress.add_task(dataset, total=len(problems), accuracy="")
 
         def on_record(record: dict, finished: int, total: int) -> None:
-            correct["n"] += bool(record["scores"].get("strict"))
-            new = finished - (total - len(problems)) if total != len(problems) else finished
-            progress.update(task, completed=finished, accuracy=f"strict {correct['n']}/{max(new, 1)} new")
+            new["correct"] += bool(record["scores"].get("strict"))
+            new["done"] += 1
+            progress.update(task, completed=finished, accuracy=f"strict {new['correct']}/{new['done']} new")
 
         try:
             records = run_benchmark(
