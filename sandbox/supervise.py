@@ -101,7 +101,7 @@ def reset_dir(path: str, keep: set[str]) -> None:
                 entry.unlink()
 
 
-class Job:
+class JobProcess:
     """One running job process and its three pipes (stdout, stderr, result)."""
 
     def __init__(self, job: dict[str, Any], workdir: str, nproc: int | None) -> None:
@@ -253,7 +253,7 @@ def run_job(
     """Run one job to completion in ``workdir`` (created, then removed) and describe what happened."""
     os.makedirs(workdir, exist_ok=True)
     try:
-        return Job(job, workdir, nproc).run(pidns)
+        return JobProcess(job, workdir, nproc).run(pidns)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         if private_tmp is not None:  # the worker's own tmpfs: nothing a job wrote may reach the next job
