@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -138,8 +139,6 @@ class WorkerProcess:
             self.cgroup.remove()
             self.cgroup = None
         if self.base_dir is not None:
-            import shutil
-
             shutil.rmtree(self.base_dir, ignore_errors=True)
             self.base_dir = None
         self.info = {}
