@@ -11,6 +11,7 @@ from importlib import resources
 from optagent.errors import OptagentError
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}")
+_INCLUDE = re.compile(r"\{\{>\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}")
 
 
 class PromptError(OptagentError):
@@ -25,7 +26,10 @@ class Prompt:
 
 
 @functools.cache
-def _load(name: str) -> tuple[str, str]:
+def _load(name: str, including: tuple[str, ...] = ()) -> tuple[str, str]:
+    """(version, body) with every ``{{> fragment}}`` replaced by that template's body."""
+    if name in including:
+        raise PromptError(f"prompt template {name!r} includes itself ({' -> '.join([*including, name])})")
     try:
         raw = (
             resources.files("optagent.prompts")
@@ -38,6 +42,7 @@ def _load(name: str) -> tuple[str, str]:
     match = re.fullmatch(r"version:\s*(\S+)\s*", header)
     if not sep or not match:
         raise PromptError(f"prompt template {name!r} must start with 'version: N' and a '---' line")
+    body = _INCLUDE.sub(lambda m: _load(m.group(1), (*including, name))[1].strip(), body)
     return match.group(1), body.strip() + "\n"
 
 
@@ -54,6 +59,7 @@ def render(name: str, **values: object) -> Prompt:
 
 TEMPLATES = (
     "system",
+    "format",
     "understand",
     "formulate",
     "repair_formulation",

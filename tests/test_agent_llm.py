@@ -187,3 +187,35 @@ def test_prompts_render_strictly():
         render("repair_code", problem="p", code="c", feedback="f", extra=1)
     with pytest.raises(PromptError, match="no prompt template"):
         render("nope")
+
+
+def test_prompt_fragments_are_included_and_versioned(tmp_path, monkeypatch):
+    from optagent.prompts import templates
+
+    text = render("formulate", problem="p", understanding="{}").text
+    assert "{{" not in text
+    assert render("format").text.strip() in text  # the format notes come from one fragment
+    templates._load.cache_clear()
+    real = templates.resources.files
+
+    def files(package):
+        class Fake:
+            def joinpath(self, *parts):
+                class File:
+                    def read_text(self, encoding):
+                        if parts[-1] == "a.md":
+                            return "version: 1\n---\nA {{> b}}"
+                        if parts[-1] == "b.md":
+                            return "version: 1\n---\nB {{> a}}"
+                        return real(package).joinpath(*parts).read_text(encoding=encoding)
+
+                return File()
+
+        return Fake()
+
+    monkeypatch.setattr(templates.resources, "files", files)
+    try:
+        with pytest.raises(PromptError, match="includes itself"):
+            render("a")
+    finally:
+        templates._load.cache_clear()
