@@ -37,7 +37,8 @@ _NAMING = re.compile(
     r"chemicals?|oils?|gas|gases|fertilizers?|locations?|sites?|nodes?|points?|customers?|suppliers?|"
     r"depots?|trucks?|vehicles?|crops?|fields?|farms?|mines?|cent(?:er|re)s?|facility|facilities|"
     r"departments?|shifts?|class(?:es)?|grades?|levels?|steps?|figures?|sections?|parts?|no\.?|"
-    r"#|version|stops?|demand nodes?|ingredients?|foods?|plans?|teams?|rooms?|areas?)\s*$",
+    r"#|version|stops?|demand nodes?|ingredients?|foods?|plans?|teams?|rooms?|areas?)"
+    r"\s*(?:\d+\s*(?:-|to|and)\s*)?$",
     re.IGNORECASE,
 )
 _YEAR_BEFORE = re.compile(r"\b(in|since|by|year|until|from)\s*$", re.IGNORECASE)

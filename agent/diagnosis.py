@@ -146,6 +146,8 @@ def map_program_values(formulation: Formulation, variables: dict[str, float]) ->
         out.unmapped += len(entries) - len(known)  # indices the formulation does not have
         out.values[ir_name] = known
     out.unmapped += sum(len(k) for name, k in keys.items() if name not in match.values())
+    if out.extra:  # names the program used that are not the formulation's may hold the values still missing
+        out.unmapped += sum(len(keys[ir] - set(out.values[ir])) for ir in match.values() if keys[ir] != {""})
     out.unmapped = min(out.unmapped, out.total)
     return out
 

@@ -47,10 +47,14 @@ def rescore(record: dict[str, Any], rules: list[Rule]) -> dict[str, bool | None]
     """Scores from the stored prediction and label only: no LLM, no solver."""
     e = record["expected"]
     expected = Expected(
-        objective=e.get("objective"), infeasible=bool(e.get("infeasible")), raw=e.get("raw", "")
+        objective=e.get("objective"),
+        infeasible=bool(e.get("infeasible")),
+        quantities=e.get("quantities") or {},
+        raw=e.get("raw", ""),
     )
     p = record["predicted"]
-    return score(expected, Prediction(p.get("objective"), p.get("status", "none")), rules)
+    predicted = Prediction(p.get("objective"), p.get("status", "none"), p.get("quantities") or {})
+    return score(expected, predicted, rules)
 
 
 def accuracy(records: list[dict[str, Any]], rule: Rule) -> Accuracy:
