@@ -108,6 +108,8 @@ class CrossCheck:
         return self.total > 0 and self.unmapped == 0
 
     def describe(self) -> str:
+        if self.total == 0:
+            return f"{self.detail or 'nothing to check'}: objectives compared only"
         if not self.mapped:
             return (
                 f"could not map {self.unmapped} of {self.total} variables of the formulation onto the "

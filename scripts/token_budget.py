@@ -6,7 +6,8 @@ Problems: three LogiOR and three OptiBench dev problems (texts read from the sha
 copied). Replies: written for these problems and stored in ``examples/token_budget/`` (LogiOR's reference
 formulations from ``examples/logior/``, a formulation per OptiBench problem, a Pyomo program per problem, the
 short reasoning a model writes before its program); a reply answers what its prompt asks (the extra keys of
-the formulate reply only when the prompt names them, compact JSON when the prompt asks for it). Every run is
+the formulate reply only when the prompt names them, compact JSON when the prompt asks for it, the short
+reasoning before a program only when the prompt asks for it). Every run is
 real apart from the LLM: the formulation is solved, the program runs in the sandbox, the answers are
 cross-checked, so the calls made are the calls a run with these replies makes.
 
@@ -109,7 +110,7 @@ def replies(case: Case) -> dict[str, Any]:
         "formulate": formulation,
         "code_from_text": lambda r: case.reasoning + "\n" + code,
         "code_from_ir": lambda r: code,
-        "lean": lambda r: formulation(r) + "\n" + case.reasoning + "\n" + code,
+        "lean": lambda r: formulation(r) + "\n" + code,  # the lean prompt asks for no reasoning
     }
 
 

@@ -150,7 +150,7 @@ def reconcile(state: AgentState, deps: Deps) -> dict[str, Any]:
         formulation_text=render_text(formulation),
         code_outcome=_code_outcome(code, state.get("time_limit") or deps.config.time_limit),
         code=state.get("code") or "",
-        check=cross.describe() if cross.total else cross.detail,
+        check=cross.describe(),
         previous=f"\nYour last answer could not be used: {previous}\n" if previous else "",
     )
     text, call = deps.ask("reconcile", prompt, json_mode=True)
