@@ -50,7 +50,7 @@ def validate_prepared(prep: Prepared) -> I.Report:
     var_bounds(prep, report)
     if prep.objective is not None and usable(prep, references(prep.objective)):
         try:
-            Builder(prep.sets, prep.params, backend).build(prep.objective)({})
+            Builder(prep.sets, prep.params, backend, prep.budget).build(prep.objective)({})
         except EvalError as exc:
             report.add(exc.code, "objective", exc.message, exc.hint)
     for pc in prep.constraints:
