@@ -222,7 +222,8 @@ class DataResolver:
                 loc,
                 f"no value for {len(missing)} of {len(keys)} index combination(s): {shown}"
                 + (" ..." if len(missing) > 5 else ""),
-                "add the values, or set 'default' for the combinations left out",
+                f"missing keys are not filled in: add them, or give parameter '{p.name}' "
+                '"default": 0 (or the value that holds for all it leaves out)',
             )
             return
         self.params[p.name] = Table(p.name, entries, domain_text(bindings), p.default)

@@ -140,6 +140,14 @@ def var_bounds(
                     exc.code, f"variable '{name}' bounds", f"{exc.message} (at {where_text(env)})", exc.hint
                 )
                 break
+            if lo is not None and up is not None and lo > up:
+                report.add(
+                    I.BOUNDS,
+                    f"variable '{name}'",
+                    f"lower bound {lo:g} exceeds upper bound {up:g} (at {where_text(env)})",
+                    "swap or fix the bounds",
+                )
+                break
             values.append((lo, up))
         else:
             out[name] = values

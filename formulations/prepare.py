@@ -119,7 +119,6 @@ class _Preparer:
         self.check_names()
         dims = static_set_dims(self.f.sets)
         self.symbols = Symbols(sets=dict(dims))
-        set_parsed = {s.name: self.parse_set(s) for s in self.f.sets}
         param_bindings: dict[str, list[Binding] | None] = {}
         param_exprs: dict[str, E.Node | None] = {}
         for p in self.f.parameters:
@@ -131,6 +130,8 @@ class _Preparer:
         for v in self.f.variables:
             var_bindings[v.name] = b = self.bindings(v.index, f"variable '{v.name}'")
             self.symbols.variables[v.name] = arity_of(b, self.symbols) if b is not None else None
+        # range ends and filter conditions may use parameters: analysed once every symbol is known
+        set_parsed = {s.name: self.parse_set(s) for s in self.f.sets}
         self.check_set_references()
         self.resolve_data(set_parsed, param_bindings, param_exprs)
         self.prepare_variables(var_bindings)
