@@ -30,7 +30,11 @@ def domain_size(bindings: list[Binding], sets: dict[str, SizedSet]) -> int:
     size = math.prod(len(sets[s].elements) for _, s in bindings)
     if size > L.MAX_COMBINATIONS:
         names = " x ".join(f"{s} ({len(sets[s].elements)})" for _, s in bindings)
-        raise L.too_many(f"the index domain {names}", size, L.MAX_COMBINATIONS, "max_combinations")
+        raise L.ModelTooLarge(
+            f"the index domain {names} has {size:,} combinations (at most {L.MAX_COMBINATIONS:,}; "
+            "limit max_combinations)",
+            hint=L.SIZE_HINT,
+        )
     return size
 
 

@@ -27,19 +27,6 @@ MAX_TERMS = 5_000_000  # terms expanded by sum/prod/min/max, over one validation
 MAX_STEPS = 50_000_000  # expression nodes evaluated (estimated before each expansion), over one operation
 MAX_SECONDS = 60.0  # wall time of one validation or compilation (prepare + rows)
 
-LIMITS = {
-    "max_input_bytes": MAX_INPUT_BYTES,
-    "max_json_depth": MAX_JSON_DEPTH,
-    "max_abs_number": MAX_ABS_NUMBER,
-    "max_expression_chars": MAX_EXPRESSION_CHARS,
-    "max_expression_depth": MAX_EXPRESSION_DEPTH,
-    "max_set_size": MAX_SET_SIZE,
-    "max_combinations": MAX_COMBINATIONS,
-    "max_terms": MAX_TERMS,
-    "max_steps": MAX_STEPS,
-    "max_seconds": MAX_SECONDS,
-}
-
 SIZE_HINT = "check set ranges and loops for typos (e.g. 1..1000000) or aggregate the model"
 
 
@@ -70,8 +57,8 @@ class Budget:
     expanded terms (memory) as they are built; ``tick`` checks the deadline from inside loops.
     """
 
-    def __init__(self, seconds: float | None = None) -> None:
-        self.seconds = MAX_SECONDS if seconds is None else seconds
+    def __init__(self) -> None:
+        self.seconds = MAX_SECONDS
         self.deadline = time.monotonic() + self.seconds
         self.steps = 0
         self.terms = 0
@@ -89,6 +76,7 @@ class Budget:
         self.tick()
 
     def add_terms(self, count: int, limit: int, where: str) -> None:
+        """Count ``count`` terms expanded at ``where``; refuse past ``limit`` (the caller reads MAX_TERMS)."""
         self.terms += count
         if self.terms > limit:
             raise ModelTooLarge(
@@ -100,14 +88,9 @@ class Budget:
             self.tick()
 
     def tick(self) -> None:
+        """Refuse once the deadline has passed."""
         if time.monotonic() > self.deadline:
             raise ModelTooLarge(
                 f"expanding the model took longer than {self.seconds:g} s (limit max_seconds)",
                 hint=SIZE_HINT,
             )
-
-
-def too_many(what: str, count: int, limit: int, name: str) -> ModelTooLarge:
-    """The error for a set or index domain over its limit, before it is built."""
-    noun = "elements" if name == "max_set_size" else "combinations"
-    return ModelTooLarge(f"{what} has {count:,} {noun} (at most {limit:,}; limit {name})", hint=SIZE_HINT)

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 from cli_helpers import EXE
+from conftest import ROOT
 from hostile_formulations import SMALL, cases
 
 from optagent.errors import InputError, ModelTooLarge, OptagentError
@@ -130,3 +131,9 @@ def test_validate_rejects_what_solve_would_reject(change, message):
     assert message in refusal(data)
     with pytest.raises(OptagentError):  # and solve refuses it as an input error, never a crash
         solve(Formulation.from_data(data))
+
+
+def test_every_limit_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    names = [n.lower() for n in vars(limits) if n.startswith("MAX_") and n != "MAX_INT_DIGITS"]
+    assert len(names) == 10 and all(f"`{n}`" in readme for n in names)
