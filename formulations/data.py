@@ -11,7 +11,7 @@ from optagent.formulations import expr as E
 from optagent.formulations import issues as I
 from optagent.formulations import limits as L
 from optagent.formulations.evaluate import Backend, Builder, EvalError, ResolvedSet, Table
-from optagent.formulations.expand import Binding, domain, domain_keys, reserve
+from optagent.formulations.expand import Binding, domain, domain_keys, domain_size, reserve
 from optagent.formulations.keys import flat_key, key_str, norm
 from optagent.formulations.model import ParamDef, SetDef
 
@@ -111,6 +111,7 @@ class DataResolver:
 
     def _set_elements(self, d: SetDef, parsed: dict[str, Any], loc: str) -> list[Any] | None:
         if d.elements is not None:
+            self.budget.store(len(d.elements), loc)
             bad = [e for e in d.elements if isinstance(e, float) and not e.is_integer()]
             if bad:
                 self.report.add(
@@ -147,6 +148,7 @@ class DataResolver:
                     "check the range ends for a typo",
                 )
                 return None
+            self.budget.store(count, loc)
             return list(range(start, end + (1 if step > 0 else -1), step))
         members = d.union or d.intersection or d.difference or d.product
         if members is not None:
@@ -155,16 +157,21 @@ class DataResolver:
                 return None  # reported as undefined by the dependency check
             parts = [self.sets[m] for m in members]
             sizes = [len(p.elements) for p in parts]
-            count = math.prod(sizes) if d.product is not None else sum(sizes)
+            if d.product is not None:
+                count = math.prod(sizes)
+            else:  # a union holds at most the sum, an intersection or difference at most its first set
+                count = sum(sizes) if d.union is not None else sizes[0] if sizes else 0
             if count > L.MAX_SET_SIZE:
+                joint = " x " if d.product is not None else ", "
                 self.report.add(
                     I.SET_DEF,
                     loc,
-                    f"{d.kind} of {' x '.join(f'{p.name} ({n:,})' for p, n in zip(parts, sizes))} would have "
+                    f"{d.kind} of {joint.join(f'{p.name} ({n:,})' for p, n in zip(parts, sizes))} would have "
                     f"{count:,} elements (at most {L.MAX_SET_SIZE:,}; limit max_set_size)",
                     "check the sets' sizes, or index by the sets separately instead of one big product",
                 )
                 return None
+            self.budget.store(count, loc)
             if d.product is not None:
                 return [flat_key(c) for c in itertools.product(*(p.elements for p in parts))]
             if len({p.dim for p in parts}) > 1:
@@ -187,6 +194,7 @@ class DataResolver:
         if binding is None or cond is None or binding[1] not in self.sets:
             return None
         over = self.sets[binding[1]]
+        self.budget.store(len(over.elements), loc)
         reserve(
             self.budget, len(over.elements), [cond], self.sets, f"{loc} ({len(over.elements):,} candidates)"
         )
@@ -210,6 +218,7 @@ class DataResolver:
             if value is not None:
                 self.params[p.name] = value
             return
+        self.budget.store(domain_size(bindings, self.sets), loc)
         keys = domain_keys(bindings, self.sets)
         entries = self._entries(p, bindings, keys, loc)
         if entries is None:
@@ -230,7 +239,8 @@ class DataResolver:
 
     def _derived(self, p: ParamDef, bindings: list[Binding], node: E.Node, loc: str) -> None:
         fn = self.builder().build(node)
-        rows = math.prod(len(self.sets[s].elements) for _, s in bindings)
+        rows = domain_size(bindings, self.sets)
+        self.budget.store(rows, loc)
         reserve(self.budget, rows, [node], self.sets, f"{loc} ({rows:,} entries)")
         if not bindings:
             try:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from optagent.errors import InputError
+from optagent.errors import InputError, ModelTooLarge
 from optagent.formulations import expr as E
 from optagent.formulations import issues as I
 from optagent.formulations import limits as L
@@ -117,15 +117,12 @@ def is_number(value: Any) -> bool:
 
 
 def checked(value: Any, src: str) -> Any:
-    """``value`` unless it is a number past MAX_ABS_NUMBER (or NaN), a complex or a name."""
+    """``value`` unless it is a number past MAX_ABS_NUMBER, NaN or a complex number."""
     kind = value.__class__
-    if kind is float or kind is int:
-        if not -L.MAX_ABS_NUMBER <= value <= L.MAX_ABS_NUMBER:
-            raise EvalError(I.DOMAIN, f"'{src}' gives {L.bad_number(value)}", L.NUMBER_HINT)
-    elif kind is complex:
+    if (kind is float or kind is int) and not -L.MAX_ABS_NUMBER <= value <= L.MAX_ABS_NUMBER:
+        raise EvalError(I.DOMAIN, f"'{src}' gives {L.bad_number(value)}", L.NUMBER_HINT)
+    if kind is complex:
         raise EvalError(I.DOMAIN, f"'{src}' has no real value", "keep the base of a fractional power >= 0")
-    elif kind is str or kind is tuple:
-        raise EvalError(I.TYPE, f"'{src}' gives the element {value!r}, not a number", "index data by it")
     return value
 
 
@@ -261,7 +258,7 @@ class Builder:
             key = tuple([a(env) for a in args])
             try:
                 return entries[key]
-            except (KeyError, TypeError):
+            except KeyError:
                 return table.get(flat_key(key), src)
 
         return lookup_any
@@ -286,7 +283,7 @@ class Builder:
                 ) from None
             kind = r.__class__
             if (kind is float or kind is int) and not -limit <= r <= limit:
-                return checked(r, src)
+                checked(r, src)  # raises
             return r
 
         return apply
@@ -391,7 +388,7 @@ class Builder:
         src = node.src
         size = math.prod(len(elements) for _, elements in loops)
         if size > MAX_TERMS:
-            raise L.ModelTooLarge(
+            raise ModelTooLarge(
                 f"'{src}' loops over {size:,} combinations (at most {MAX_TERMS:,}; limit max_terms)",
                 hint=L.SIZE_HINT,
             )

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from optagent.errors import ModelTooLarge
 from optagent.formulations import expr as E
 from optagent.formulations import limits as L
 from optagent.formulations.keys import Key, flat_key
@@ -30,7 +31,7 @@ def domain_size(bindings: list[Binding], sets: dict[str, SizedSet]) -> int:
     size = math.prod(len(sets[s].elements) for _, s in bindings)
     if size > L.MAX_COMBINATIONS:
         names = " x ".join(f"{s} ({len(sets[s].elements)})" for _, s in bindings)
-        raise L.ModelTooLarge(
+        raise ModelTooLarge(
             f"the index domain {names} has {size:,} combinations (at most {L.MAX_COMBINATIONS:,}; "
             "limit max_combinations)",
             hint=L.SIZE_HINT,

@@ -23,7 +23,7 @@ MAX_EXPRESSION_DEPTH = 100  # nesting of one expression (a + b + c + ... nests o
 # -- expansion ----------------------------------------------------------------------------------------------
 MAX_SET_SIZE = 1_000_000  # elements of one set (range, product, union, filter)
 MAX_COMBINATIONS = 1_000_000  # index combinations of one variable, parameter, constraint or filter
-MAX_TERMS = 5_000_000  # terms expanded by sum/prod/min/max, over one validation or compilation
+MAX_TERMS = 5_000_000  # entries one model holds: set elements, data, variable indices, rows and sum terms
 MAX_STEPS = 50_000_000  # expression nodes evaluated (estimated before each expansion), over one operation
 MAX_SECONDS = 60.0  # wall time of one validation or compilation (prepare + rows)
 
@@ -53,8 +53,9 @@ NUMBER_HINT = f"numbers must be finite and at most {MAX_ABS_NUMBER:g} in magnitu
 class Budget:
     """Work allowed to one operation (a validation, a compilation, a solution check).
 
-    ``reserve`` books the estimated evaluation steps of an expansion before it starts; ``add_terms`` counts
-    expanded terms (memory) as they are built; ``tick`` checks the deadline from inside loops.
+    ``reserve`` books the estimated evaluation steps of an expansion before it starts; ``store`` books the
+    entries a set, a table, a variable or a constraint will hold before they are built, and ``add_terms``
+    the terms sums expand to as they are built (both memory); ``tick`` checks the deadline from inside loops.
     """
 
     def __init__(self) -> None:
@@ -74,6 +75,16 @@ class Budget:
                 hint=SIZE_HINT,
             )
         self.tick()
+
+    def store(self, count: int, what: str) -> None:
+        """Book ``count`` entries that ``what`` will hold; refuse past MAX_TERMS."""
+        self.terms += count
+        if self.terms > MAX_TERMS:
+            raise ModelTooLarge(
+                f"{what} would bring the model to more than {MAX_TERMS:,} entries (set elements, data, "
+                "variable indices, rows and sum terms) (limit max_terms)",
+                hint=SIZE_HINT,
+            )
 
     def add_terms(self, count: int, limit: int, where: str) -> None:
         """Count ``count`` terms expanded at ``where``; refuse past ``limit`` (the caller reads MAX_TERMS)."""

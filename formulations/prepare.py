@@ -314,6 +314,7 @@ class _Preparer:
     def enumerate_var(self, pv: PreparedVar, loc: str) -> None:
         prep = self.prep
         size = domain_size(pv.bindings, prep.sets)
+        prep.budget.store(size, loc)
         reserve(prep.budget, size, [pv.where], prep.sets, f"{loc} ({size:,} index combinations)")
         pv.dims = [prep.sets[s].dim for _, s in pv.bindings]
         if pv.where is None:
@@ -419,6 +420,7 @@ class _Preparer:
         for pc in prep.constraints:
             if pc.checked and all(s in prep.sets for _, s in pc.bindings):
                 rows = domain_size(pc.bindings, prep.sets)
+                prep.budget.store(rows, f"constraint '{pc.name}'")
                 nodes = [pc.where, pc.lhs, pc.rhs, pc.body]
                 reserve(prep.budget, rows, nodes, prep.sets, f"constraint '{pc.name}' ({rows:,} rows)")
 

@@ -137,3 +137,14 @@ def test_every_limit_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     names = [n.lower() for n in vars(limits) if n.startswith("MAX_") and n != "MAX_INT_DIGITS"]
     assert len(names) == 10 and all(f"`{n}`" in readme for n in names)
+
+
+def test_entries_are_booked_before_they_are_built(monkeypatch):
+    monkeypatch.setattr(limits, "MAX_TERMS", 1000)
+    data = copy.deepcopy(SMALL)
+    data["sets"].append({"name": "T", "range": {"start": 1, "end": 400}})  # 400 + 2 + 2 + 2 + 400 fit
+    data["variables"] += [{"name": "u", "index": ["t in T"]}, {"name": "v", "index": ["t in T"]}]
+    with pytest.raises(ModelTooLarge, match=r"variable 'v' would bring the model to more than 1,000 entries"):
+        validate(Formulation.from_data(data))
+    del data["variables"][-1]
+    assert validate(Formulation.from_data(data)).ok

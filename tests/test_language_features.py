@@ -161,3 +161,19 @@ def test_the_example_in_the_format_notes_solves():
     example = json.loads(notes[notes.index('{"name": "mix"') :])
     # 400 hours: 80 chairs (5 h, profit 45) give 3600, 20 tables (20 h, profit 80) only 1600
     assert solved(example).objective == pytest.approx(3600)
+
+
+def test_conditions_are_tested_in_the_order_written():
+    # c exists for i = 1 only. 'j == 9' never holds, so 'c[i] > 0' written after it is never looked up
+    # (however early the loop over I binds i); written before it, c[2] is looked up and refused
+    data = {
+        "sets": [{"name": n, "elements": e} for n, e in (("I", [1, 2]), ("J", [1, 2]), ("S", [1]))],
+        "parameters": [{"name": "c", "index": ["s in S"], "value": [5]}],
+        "variables": [{"name": "x", "index": ["i in I"], "upper": 1}],
+        "objective": {"sense": "maximize", "expr": "sum(x[i] for i in I)"},
+        "constraints": [{"name": "k", "expr": "sum(x[i] for i in I for j in J if j == 9 if c[i] > 0) <= 0"}],
+    }
+    assert solved(data).objective == pytest.approx(2)
+    data["constraints"][0]["expr"] = "sum(x[i] for i in I for j in J if c[i] > 0 if j == 9) <= 0"
+    (issue,) = validate(Formulation.from_data(data)).errors
+    assert issue.code == I.OUT_OF_SET and "c[2]" in issue.message
