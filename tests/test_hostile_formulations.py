@@ -148,3 +148,17 @@ def test_entries_are_booked_before_they_are_built(monkeypatch):
         validate(Formulation.from_data(data))
     del data["variables"][-1]
     assert validate(Formulation.from_data(data)).ok
+
+
+def test_compilation_runs_under_the_budget_of_its_prepared():
+    from optagent.formulations import prepare
+    from optagent.formulations.compile_pyomo import compile_prepared
+
+    data = copy.deepcopy(SMALL)
+    data["sets"].append({"name": "T", "range": {"start": 1, "end": 5000}})
+    data["variables"].append({"name": "y", "index": ["t in T"]})
+    data["constraints"].append({"name": "link", "forall": ["t in T"], "expr": "y[t] <= x['a']"})
+    prep = prepare(Formulation.from_data(data))
+    prep.budget.deadline = 0.0  # as if prepare had used up the time: the rows are refused as they expand
+    with pytest.raises(ModelTooLarge, match="limit max_seconds"):
+        compile_prepared(prep)
