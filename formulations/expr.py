@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from optagent.errors import InputError
 from optagent.formulations import limits as L
 
 # name -> (min args, max args or None, needs variables-free args)
@@ -45,13 +46,11 @@ CMP_OPS = {
 }
 
 
-class ExprSyntaxError(Exception):
+class ExprSyntaxError(InputError):
     """An expression that is not valid in the language; ``hint`` says what to write instead."""
 
     def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+        super().__init__(message, hint=hint, code="syntax")
 
 
 @dataclass(frozen=True)
