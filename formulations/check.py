@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from optagent.errors import FormulationInvalid, InputError
 from optagent.formulations import limits as L
-from optagent.formulations.evaluate import Backend, Builder, EvalError, Table, is_number, key_str
+from optagent.formulations.evaluate import Backend, Builder, EvalError, Table, key_str
 from optagent.formulations.instantiate import Row, constraint_rows, var_bounds
 from optagent.formulations.issues import Report
 from optagent.formulations.model import Formulation, VarType
@@ -97,7 +98,7 @@ def _scale(row: Row) -> float:
 
 
 def _number(value: Any, label: str) -> float:
-    if not is_number(value) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise InputError(
             f"the value of {label} is {value!r}, not a finite number", hint="give every value as a number"
         )

@@ -19,7 +19,7 @@ from optagent.formulations import issues as I
 from optagent.formulations import limits as L
 from optagent.formulations.expand import Env, Fn, Level, expand, plan
 from optagent.formulations.keys import Key, flat_key, key_str, norm
-from optagent.formulations.limits import MAX_TERMS
+from optagent.formulations.limits import MAX_TERMS  # read here when sums run (tests may shrink it)
 
 __all__ = ["Backend", "Builder", "EvalError", "ResolvedSet", "Table", "flat_key", "key_str", "norm"]
 
@@ -399,8 +399,7 @@ class Builder:
             if func == "sum":
                 if not terms:
                     return 0
-                result = total(terms)
-                return checked(result, src) if is_number(result) else result
+                return checked(total(terms), src)
             if not terms:
                 raise EvalError(
                     I.DOMAIN, f"{func}() over an empty selection in '{src}'", "check the loop sets"

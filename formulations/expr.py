@@ -141,7 +141,7 @@ def parse(text: str) -> Node:
     """Parse one expression; raises :class:`ExprSyntaxError` with a fix hint."""
     if not isinstance(text, str) or not text.strip():
         raise ExprSyntaxError("empty expression", "write an expression such as 'sum(c[i] * x[i] for i in I)'")
-    cleaned = _checked_length(text)
+    cleaned = _normalised(text)
     try:
         tree = ast.parse(cleaned, mode="eval")
     except SyntaxError as exc:
@@ -162,7 +162,8 @@ def parse(text: str) -> Node:
     return _Converter(cleaned).convert(tree.body)
 
 
-def _checked_length(text: str) -> str:
+def _normalised(text: str) -> str:
+    """The text with runs of white space made single spaces, refused when over MAX_EXPRESSION_CHARS."""
     if len(text) > L.MAX_EXPRESSION_CHARS:
         raise ExprSyntaxError(
             f"the expression '{_short(text)}' is {len(text):,} characters long, over the "
@@ -195,7 +196,7 @@ def _too_deep(text: str) -> ExprSyntaxError:
 def parse_binding(text: str) -> tuple[tuple[str, ...], str]:
     """Parse an index binding ``"i in I"``, ``"(i, j) in A"`` or ``"I"`` into (names, set name)."""
     try:
-        tree = ast.parse(_checked_length(str(text)), mode="eval").body
+        tree = ast.parse(_normalised(str(text)), mode="eval").body
     except (SyntaxError, RecursionError, MemoryError):
         tree = None
     if isinstance(tree, ast.Name):

@@ -70,8 +70,8 @@ class Budget:
         self.steps += steps
         if self.steps > MAX_STEPS:
             raise ModelTooLarge(
-                f"{what} would evaluate about {steps:.2g} expression nodes, beyond the {MAX_STEPS:,} "
-                "one model may take (limit max_steps)",
+                f"{what} would evaluate about {steps:.2g} expression nodes, taking the model past the "
+                f"{MAX_STEPS:,} it may evaluate (limit max_steps)",
                 hint=SIZE_HINT,
             )
         self.tick()
