@@ -161,6 +161,7 @@ def test_extract_json(text, expected):
         ("no braces", "no JSON object"),
         ('{"a": }', "does not parse"),
         ("[1, 2]", "no JSON object"),
+        ('{"a": ' + "[" * 5000 + "]" * 5000 + "}", "nests deeper than 32 levels"),  # hostile replies
     ],
 )
 def test_extract_json_failures_say_what_to_do(text, message):
