@@ -1,0 +1,179 @@
+"""The chat session: scenarios, per-turn verdicts, the derived program, asking before assuming, probes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from agent_fixtures import FORMULATION_JSON, GOOD_CODE, OPTIMUM, PROBLEM, UNDERSTAND
+from chat_fixtures import (
+    ASK_JIG_COST,
+    GAP,
+    INFEASIBLE_PROGRAM,
+    INTEGER_AND_VALUE,
+    MIN_TABLES,
+    answer,
+    program_with,
+    what_if,
+)
+
+from optagent.agent.config import RunConfig
+from optagent.agent.llm import ScriptedLLM
+from optagent.agent.session import ChatSession
+from optagent.formulations import Formulation
+from optagent.formulations.edits import apply_edits
+from optagent.formulations.solve import solve
+from optagent.sandbox import Limits, WorkerPool
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with WorkerPool(1, limits=Limits(timeout_s=60)) as workers:
+        yield workers
+
+
+def session_with(pool, chat_turn: list[str], *, mode: str = "ir", code: list[str] = (), **kw) -> ChatSession:
+    replies = {
+        "understand": [UNDERSTAND, UNDERSTAND],
+        "formulate": [FORMULATION_JSON],
+        "code_from_text": list(code),
+        "chat_turn": list(chat_turn),
+    }
+    session = ChatSession(llm=ScriptedLLM(replies), executor=pool, config=RunConfig(mode=mode), **kw)
+    first = session.send(PROBLEM)
+    assert first.scenario == "base" and session.objective == pytest.approx(OPTIMUM), first
+    return session
+
+
+def test_a_what_if_is_a_checked_scenario_and_code_follows_it(pool, tmp_path):
+    session = session_with(pool, [what_if(500)], mode="full", code=[GOOD_CODE, program_with(500)])
+    assert session.scenario.verdict == "verified"  # the first answer keeps the agent's verdict word
+    turn = session.send("what if we had 500 carpentry hours?")
+    assert turn.kind == "modified" and turn.scenario == "carpentry+100"  # named from the data change
+    assert turn.verdict == "agreed" and session.objective == pytest.approx(2300)
+    assert turn.text == "Carpentry hours raised from 400 to 500. Objective 2300, was 2200 (+100)."
+    assert turn.changes == ["make[chair]: 24 -> 12", "make[table]: 14 -> 22"]
+    checks = " ".join(turn.checks)
+    assert "satisfies all 2 constraint rows" in checks
+    assert "the program in /code, run in the sandbox, agrees (2300)" in checks
+    assert "an independent program written from the problem text and the changes agrees (2300)" in checks
+    independent = session.llm.calls[-1]
+    assert (
+        independent.tag == "code_from_text"
+        and "1. Carpentry hours raised from 400 to 500." in independent.prompt_text
+    )
+    code = session.code()
+    assert 'available = {"carpentry": 500, "finishing": 450}' in code and "scenario carpentry+100" in code
+    written = session.export("python", tmp_path / "m.py")
+    assert written.read_text() == code
+    session.undo()
+    assert 'available = {"carpentry": 400, "finishing": 450}' in session.code()  # never a stale program
+
+
+def test_infeasible_what_if_is_said_plainly_with_the_conflict(pool):
+    session = session_with(pool, [MIN_TABLES], mode="full", code=[GOOD_CODE, INFEASIBLE_PROGRAM])
+    turn = session.send("we must make at least 100 tables")
+    assert turn.kind == "modified" and turn.status == "infeasible" and turn.scenario == "tables>=100"
+    assert "The changed model is infeasible: no plan satisfies every constraint." in turn.text
+    assert turn.conflict == "Removing any one of these constraints makes it feasible: min_tables."
+    assert turn.verdict == "agreed"  # the independent program finds it infeasible too
+    assert "also finds it infeasible" in " ".join(turn.checks)
+    assert session.objective is None and not turn.changes  # no plan, so no decision lines
+    assert "status: infeasible" in session._prompt("why?", session.scenario, "none yet", True).text
+
+
+def test_undo_redo_and_switch_restore_objectives(pool):
+    session = session_with(pool, [what_if(500), what_if(600, "carpentry600")])
+    session.send("what if we had 500 carpentry hours?")
+    session.send("and 600?")
+    assert session.objective == pytest.approx(2400)
+    assert session.undo().name == "carpentry+100" and session.objective == pytest.approx(2300)
+    assert session.undo().name == "base" and session.objective == pytest.approx(OPTIMUM)
+    assert session.undo() is None
+    assert session.redo().name == "carpentry+100"
+    session.switch("carpentry600")
+    assert session.objective == pytest.approx(2400)
+    assert session.undo().name == "carpentry+100"  # a switch is undone like a change
+
+
+def test_compare_lists_data_model_decisions_and_objective(pool):
+    session = session_with(pool, [what_if(500), MIN_TABLES])
+    session.send("what if we had 500 carpentry hours?")
+    session.switch("base")
+    session.send("at least 100 tables")
+    lines = session.compare("base", "carpentry+100")
+    assert lines[0] == "objective: 2200 (optimal) -> 2300 (optimal): +100, +4.55%"
+    assert "  available[carpentry]: 400 -> 500" in lines and "model: no difference" in lines
+    assert "  make[table]: 14 -> 22" in lines
+    structure = session.compare("base", "tables>=100")
+    assert "  constraint min_tables added: make['table'] >= 100" in structure
+    assert "data: no difference" in structure
+
+
+def test_a_missing_number_makes_the_assistant_ask_and_wait(pool):
+    replies = {"understand": [GAP, UNDERSTAND], "formulate": [FORMULATION_JSON]}
+    llm = ScriptedLLM(replies)
+    session = ChatSession(llm=llm, executor=pool, config=RunConfig(mode="ir"))
+    question = session.send(PROBLEM)
+    assert question.kind == "question" and session.pending is not None
+    assert (
+        question.text == "The problem does not give the delivery cost per table. I would assume $5 per table."
+    )
+    assert [c.tag for c in llm.calls] == ["understand"]  # nothing solved before the answer
+    solved = session.send("it is $3 per table")
+    assert solved.scenario == "base" and session.pending is None
+    formulate = next(c for c in llm.calls if c.tag == "formulate")
+    assert (
+        "Clarifications from the user:" in formulate.prompt_text
+        and "it is $3 per table" in formulate.prompt_text
+    )
+
+
+def test_with_assume_the_assumption_is_recorded_one_per_line(pool):
+    replies = {"understand": [GAP], "formulate": [FORMULATION_JSON]}
+    session = ChatSession(llm=ScriptedLLM(replies), executor=pool, config=RunConfig(mode="ir"), assume=True)
+    turn = session.send(PROBLEM)
+    assert turn.kind == "solved" and turn.assumptions == ["The delivery cost per table: $5 per table."]
+
+
+def test_a_change_with_a_missing_number_asks_first(pool):
+    session = session_with(pool, [ASK_JIG_COST, what_if(500)])
+    question = session.send("add a jig")
+    assert question.kind == "question" and "I would assume $100 per week." in question.text
+    session.send("")  # Enter accepts the proposed value
+    prompt = session.llm.calls[-1].prompt_text
+    assert "You asked, and the user answered:" in prompt and "use the proposed value: $100 per week" in prompt
+    assert '"ask"' not in prompt.split("Reply with one JSON object")[1]  # the answer is not asked again
+
+
+def test_a_two_part_request_modifies_and_answers_from_a_re_solve(pool):
+    reply = "An extra finishing hour is worth {value} [solver], less than the LP dual of 4 [estimate]."
+    session = session_with(pool, [INTEGER_AND_VALUE, answer(reply.format(value="0"))])
+    turn = session.send("make it integer again, and tell me what a finishing hour is worth")
+    assert turn.kind == "modified" and turn.scenario == "integer"
+    assert session.formulation["variables"][0]["type"] == "integer"
+    integer = Formulation.from_data(session.formulation)
+    more = apply_edits(integer, json.loads(INTEGER_AND_VALUE)["probes"][0]["edit"])
+    assert solve(more).objective == pytest.approx(solve(integer).objective)  # the integer plan cannot use it
+    assert turn.probes == [
+        "one more finishing hour (available[finishing]: 450 -> 451): objective 2200, the same as integer"
+    ]
+    second = session.llm.calls[-1].prompt_text
+    assert "probe one more finishing hour" in second and "scenario integer (from base)" in second
+    assert turn.answer.startswith("An extra finishing hour is worth 0 [solver]") and not turn.notes
+
+
+def test_a_number_marked_solver_that_no_result_has_is_flagged(pool):
+    session = session_with(pool, [answer("Swap about 29.6 [solver] kg; profit stays 2200 [solver].")])
+    turn = session.send("how much should we swap?")
+    assert turn.kind == "answer" and turn.notes == [
+        "Not found in the solver's results: 29.6 (marked [solver] in the answer)."
+    ]
+
+
+def test_failed_turns_stay_in_the_history(pool):
+    session = session_with(pool, ["not json"] * 5)
+    turn = session.send("make it better")
+    assert turn.failed and "could not turn that into a valid change" in turn.text
+    assert session.history[-1]["failed"] is True and session.history[-1]["user"] == "make it better"
+    assert session.objective == pytest.approx(OPTIMUM)  # the model is as it was
