@@ -1,4 +1,5 @@
-"""The chat-turn protocol: what the LLM sees (context, history, status, sensitivity) and what it may reply.
+"""A chat turn: what the LLM sees (context, history, status, sensitivity), what it may reply, and the Turn
+the user gets back.
 
 A reply may change the model (``edit``), solve variants without keeping them (``probes``), answer, ask the
 user for a missing number (``ask``), and ask to see the results before answering (``answer_after_results``).
@@ -27,6 +28,34 @@ ASSUME = (
     "sensible value, make the change, and state each assumption here."
 )
 _TAGGED = re.compile(r"(-?\$?\d[\d,]*(?:\.\d+)?)\s*%?\**\s*\[solver\]")
+
+
+@dataclass
+class Turn:
+    """The reply to one message. ``text`` is the headline; the lists hold one item per line."""
+
+    kind: str  # "solved", "modified", "answer", "question", "failed"
+    text: str = ""
+    verdict: str = ""
+    scenario: str = ""
+    status: str = ""
+    changes: list[str] = field(default_factory=list)
+    conflict: str = ""
+    probes: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    answer: str = ""  # Markdown written by the LLM (numbers marked [solver] or [estimate])
+    notes: list[str] = field(default_factory=list)
+    hint: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.kind == "failed"
+
+    def plain(self) -> str:
+        """The whole turn as plain text (history, logs)."""
+        lines = [self.text, *self.changes, *self.probes, self.answer, *self.notes]
+        return "\n".join(line for line in lines if line)
 
 
 @dataclass

@@ -8,7 +8,6 @@ scenario's formulation, so it can never be stale. Missing data is asked for befo
 
 from __future__ import annotations
 
-import contextlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,74 +15,25 @@ from typing import Any
 
 from optagent.agent.answer import Answer
 from optagent.agent.api import default_executor, solve
-from optagent.agent.chat_check import Outcome, ScenarioChecker, sensitivity_data
+from optagent.agent.chat_check import ScenarioChecker, sensitivity_data
 from optagent.agent.chat_files import EXPORTS, export_model, file_name, read_session, session_data, write_text
-from optagent.agent.chat_format import (
-    assumption_lines,
-    decisions,
-    number,
-    objective_change,
-    sentence,
-    signed,
-    value_changes,
-)
-from optagent.agent.chat_turn import (
-    ASK,
-    ASSUME,
-    ChatReply,
-    accepted_formulation,
-    formulation_text,
-    history_text,
-    numbers_in,
-    parse_reply,
-    sensitivity_text,
-    solution_text,
-    unsupported_numbers,
-)
+from optagent.agent.chat_followup import FollowUp
+from optagent.agent.chat_format import assumption_lines, decisions, number, sentence
+from optagent.agent.chat_turn import Turn
 from optagent.agent.config import RunConfig
 from optagent.agent.deps import Deps
 from optagent.agent.llm import LLM, make_llm
 from optagent.agent.nodes.understand import understand
-from optagent.agent.parse import ReplyFormatError, extract_json
-from optagent.agent.scenarios import Scenario, ScenarioBook, compare, data_changes, data_table, default_name
+from optagent.agent.scenarios import Scenario, ScenarioBook, compare
 from optagent.errors import InputError, OptagentError
 from optagent.formulations import Formulation
-from optagent.formulations.edits import apply_edits
 from optagent.formulations.pyomo_program import pyomo_program
 from optagent.formulations.render import render_text
-from optagent.prompts import PROMPT_SET_VERSION, Prompt, render
+from optagent.prompts import PROMPT_SET_VERSION
 from optagent.sandbox.executor import Executor
 
 FIRST_ANSWER = ("verdict", "status", "objective", "mode", "code")  # what /save keeps of the first answer
 YES = {"", "y", "yes", "ok", "okay", "sure", "default", "fine", "right", "correct", "go ahead", "accept"}
-
-
-@dataclass
-class Turn:
-    """The reply to one message. ``text`` is the headline; the lists hold one item per line."""
-
-    kind: str  # "solved", "modified", "answer", "question", "failed"
-    text: str = ""
-    verdict: str = ""
-    scenario: str = ""
-    status: str = ""
-    changes: list[str] = field(default_factory=list)
-    conflict: str = ""
-    probes: list[str] = field(default_factory=list)
-    checks: list[str] = field(default_factory=list)
-    assumptions: list[str] = field(default_factory=list)
-    answer: str = ""  # Markdown written by the LLM (numbers marked [solver] or [estimate])
-    notes: list[str] = field(default_factory=list)
-    hint: str = ""
-
-    @property
-    def failed(self) -> bool:
-        return self.kind == "failed"
-
-    def plain(self) -> str:
-        """The whole turn as plain text (history, logs)."""
-        lines = [self.text, *self.changes, *self.probes, self.answer, *self.notes]
-        return "\n".join(line for line in lines if line)
 
 
 @dataclass
@@ -280,172 +230,12 @@ class ChatSession:
         if scenario is None:  # no formulation (code mode, or the first solve failed): solve again, informed
             return self._solve(f"{self.problem}\n\nAdditional information: {message}")
         ask = ask and not self.assume
-        reply, changed, probes = self._plan(message, scenario, ask)
+        follow_up = FollowUp(self, message, scenario)
+        reply, changed, probes = follow_up.plan(ask)
         if reply.ask and ask and not reply.changes_model:
             self.pending = Pending("change", message, [reply.ask])
             return self._question()
-        target, turn = scenario, Turn("answer", scenario=scenario.name)
-        if changed is not None:
-            target, turn = self._change(message, scenario, reply, changed)
-        turn.probes, known = self._probes(target, probes)
-        answer = reply.answer
-        if reply.answer_after_results or (probes and not answer):
-            answer = self._answer_with_results(message, target, scenario, turn)
-        elif reply.ask and not answer:  # asked while told to assume: show the question as the answer
-            answer = sentence(reply.ask["question"])
-        turn.answer = answer
-        known += _known_numbers(scenario) + _known_numbers(target)
-        missing = unsupported_numbers(answer, known)
-        if missing:
-            turn.notes.append(
-                f"Not found in the solver's results: {', '.join(missing)} (marked [solver] in the answer)."
-            )
-        return turn
-
-    def _plan(
-        self, message: str, scenario: Scenario, ask: bool
-    ) -> tuple[ChatReply, dict[str, Any] | None, list[tuple[str, dict[str, Any]]]]:
-        """The LLM's reply, its change and probes validated; an unusable reply is retried with the reason."""
-        prompt = self._prompt(message, scenario, "none yet", ask)
-        complaint = ""
-        for _ in range(self.config.budget + 1):
-            text, _ = self.deps.ask("chat_turn", _retry(prompt, complaint) if complaint else prompt)
-            try:
-                reply = parse_reply(extract_json(text))
-                changed = self._changed(scenario.formulation, reply)
-                base = changed or scenario.formulation
-                probes = [
-                    (str(p.get("label") or f"probe {k + 1}"), self._edited(base, p["edit"]))
-                    for k, p in enumerate(reply.probes)
-                ]
-                return reply, changed, probes
-            except ReplyFormatError as exc:
-                complaint = str(exc)
-        raise OptagentError(f"I could not turn that into a valid change or answer: {complaint}")
-
-    def _changed(self, formulation: dict[str, Any], reply: ChatReply) -> dict[str, Any] | None:
-        if reply.formulation is not None:
-            return accepted_formulation(reply.formulation)
-        if reply.edit is not None:
-            return self._edited(formulation, reply.edit)
-        return None
-
-    def _edited(self, formulation: dict[str, Any], edit: dict[str, Any]) -> dict[str, Any]:
-        try:
-            edited = apply_edits(Formulation.from_data(formulation), edit)
-        except InputError as exc:
-            raise ReplyFormatError(f"the edit cannot be applied: {exc}") from None
-        return accepted_formulation(json.loads(edited.to_json()))
-
-    def _change(
-        self, message: str, parent: Scenario, reply: ChatReply, changed: dict[str, Any]
-    ) -> tuple[Scenario, Turn]:
-        summary = sentence(reply.summary or "The model was changed")
-        independent = self._independent_text(parent, summary) if self.config.mode == "full" else None
-        outcome = self.checker.evaluate(changed, independent)
-        name = reply.scenario or default_name(parent.formulation, changed) or f"change-{len(self.book)}"
-        scenario = self.book.add(
-            Scenario(
-                name,
-                changed,
-                parent=parent.name,
-                summary=summary,
-                request=message,
-                edit=reply.edit,
-                status=outcome.status,
-                objective=outcome.objective,
-                values=outcome.values,
-                verdict=outcome.verdict,
-                checks=outcome.checks,
-                assumptions=assumption_lines(reply.assumptions),
-                conflict=outcome.conflict,
-                sensitivity=outcome.sensitivity,
-            )
-        )
-        turn = Turn(
-            "modified",
-            f"{summary} {_status_sentence(outcome, parent)}".strip(),
-            verdict=outcome.verdict,
-            scenario=scenario.name,
-            status=outcome.status,
-            changes=value_changes(parent.values, outcome.values, parent.binaries | scenario.binaries)
-            if outcome.values
-            else [],
-            conflict=outcome.conflict,
-            checks=outcome.checks,
-            assumptions=scenario.assumptions,
-        )
-        return scenario, turn
-
-    def _independent_text(self, parent: Scenario, summary: str) -> str:
-        changes = [s.summary for s in self.book.lineage(parent.name)[1:]] + [summary]
-        listed = "\n".join(f"{k}. {c}" for k, c in enumerate(changes, 1))
-        return f"{self.problem}\n\nChanges to the problem above (apply all of them, in order):\n{listed}"
-
-    def _probes(
-        self, target: Scenario, probes: list[tuple[str, dict[str, Any]]]
-    ) -> tuple[list[str], list[float]]:
-        """Solve each variant of ``target`` without keeping it: one line each, and the numbers found."""
-        lines, known = [], []
-        checker = self.checker
-        for label, formulation in probes:
-            result = checker.solve(formulation)
-            changed = ", ".join(
-                f"{k}: {number(a)} -> {number(b)}"
-                for k, a, b in data_changes(target.formulation, formulation)
-            )
-            head = f"{label}" + (f" ({changed})" if changed else "")
-            if not result.has_solution:
-                lines.append(f"{head}: {result.termination.value}")
-                continue
-            line = f"{head}: objective {number(result.objective)}"
-            if target.objective is not None:
-                delta = result.objective - target.objective
-                same = abs(delta) <= 1e-9 * max(1.0, abs(target.objective))
-                line += f", the same as {target.name}" if same else f", {signed(delta)} against {target.name}"
-                known.append(delta)
-            lines.append(line)
-            known += [result.objective, *numbers_in(result.values)]
-        return lines, known
-
-    def _answer_with_results(self, message: str, target: Scenario, parent: Scenario, turn: Turn) -> str:
-        results = [
-            f"scenario {target.name} (from {parent.name})"
-            if target is not parent
-            else f"scenario {target.name}"
-        ]
-        if turn.kind == "modified":
-            results += [turn.text, *turn.changes, *(f"checked: {c}" for c in turn.checks)]
-        results += [f"probe {line}" for line in turn.probes]
-        prompt = self._prompt(message, target, "\n".join(results), ask=False)
-        complaint = ""
-        for _ in range(self.config.budget + 1):
-            text, _ = self.deps.ask("chat_turn", _retry(prompt, complaint) if complaint else prompt)
-            try:
-                answer = parse_reply(extract_json(text)).answer
-            except ReplyFormatError as exc:
-                complaint = str(exc)
-                continue
-            if answer:
-                return answer
-            complaint = 'the results are in: reply {"answer": "..."} only'
-        return sentence(f"No answer could be written from the results ({complaint})")
-
-    def _prompt(self, message: str, scenario: Scenario, results: str, ask: bool) -> Prompt:
-        lineage = " -> ".join(s.name for s in self.book.lineage(scenario.name))
-        changes = [f"{s.name}: {s.summary}" for s in self.book.lineage(scenario.name)[1:]]
-        return render(
-            "chat_turn",
-            problem=self.problem,
-            scenario=lineage + "".join(f"\n- {c}" for c in changes),
-            formulation=formulation_text(scenario.formulation),
-            solution=solution_text(scenario),
-            sensitivity=sensitivity_text(scenario.sensitivity),
-            history=history_text(self.history),
-            results=results,
-            message=message,
-            asking=ASK if ask else ASSUME,
-        )
+        return follow_up.respond(reply, changed, probes)
 
     # -- scenarios
     def scenarios(self) -> list[Scenario]:
@@ -547,26 +337,3 @@ def _program_values(answer: Answer) -> dict[str, Any]:
     from optagent.agent.diagnosis import to_ir_values
 
     return to_ir_values(answer.program_values)
-
-
-def _status_sentence(outcome: Outcome, parent: Scenario) -> str:
-    if outcome.status == "infeasible":
-        return "The changed model is infeasible: no plan satisfies every constraint."
-    if outcome.status == "unbounded":
-        return "The changed model is unbounded: the objective can improve without limit."
-    if outcome.objective is None:
-        return sentence(f"The changed model has no solution ({outcome.status})")
-    return objective_change(outcome.objective, parent.objective)
-
-
-def _known_numbers(scenario: Scenario) -> list[float]:
-    known = numbers_in(scenario.values) + numbers_in(scenario.sensitivity or {})
-    if scenario.objective is not None:
-        known.append(scenario.objective)
-    with contextlib.suppress(OptagentError):
-        known += list(data_table(scenario.formulation).values())
-    return known
-
-
-def _retry(prompt: Prompt, error: str) -> Prompt:
-    return Prompt(prompt.name, prompt.version, f"{prompt.text}\nYour last reply could not be used: {error}\n")

@@ -71,7 +71,8 @@ def test_a_what_if_is_a_checked_scenario_and_code_follows_it(pool, tmp_path):
 
 
 def test_infeasible_what_if_is_said_plainly_with_the_conflict(pool):
-    session = session_with(pool, [MIN_TABLES], mode="full", code=[GOOD_CODE, INFEASIBLE_PROGRAM])
+    why = answer("Tables need 20 carpentry hours each, and there are only 400.")
+    session = session_with(pool, [MIN_TABLES, why], mode="full", code=[GOOD_CODE, INFEASIBLE_PROGRAM])
     turn = session.send("we must make at least 100 tables")
     assert turn.kind == "modified" and turn.status == "infeasible" and turn.scenario == "tables>=100"
     assert "The changed model is infeasible: no plan satisfies every constraint." in turn.text
@@ -79,7 +80,11 @@ def test_infeasible_what_if_is_said_plainly_with_the_conflict(pool):
     assert turn.verdict == "agreed"  # the independent program finds it infeasible too
     assert "also finds it infeasible" in " ".join(turn.checks)
     assert session.objective is None and not turn.changes  # no plan, so no decision lines
-    assert "status: infeasible" in session._prompt("why?", session.scenario, "none yet", True).text
+    session.send("why?")  # the next prompt carries the solve status and the conflict
+    prompt = session.llm.calls[-1].prompt_text
+    assert "Current scenario: base -> tables>=100" in prompt and "status: infeasible" in prompt
+    assert "Removing any one of these constraints makes it feasible: min_tables." in prompt
+    assert "user: we must make at least 100 tables" in prompt  # the conversation so far
 
 
 def test_undo_redo_and_switch_restore_objectives(pool):
