@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,7 +91,10 @@ class ScenarioChecker:
 
     def solve(self, formulation: dict[str, Any]) -> SolveResult:
         cfg = self.deps.config
-        return solve(Formulation.from_data(formulation), solver=cfg.solver, time_limit=cfg.time_limit)
+        extra = {"sensitivity": True} if "sensitivity" in inspect.signature(solve).parameters else {}
+        return solve(
+            Formulation.from_data(formulation), solver=cfg.solver, time_limit=cfg.time_limit, **extra
+        )
 
     def evaluate(self, formulation: dict[str, Any], problem_text: str | None) -> Outcome:
         """Solve; check the solution; run the derived program and, given the text, an independent one."""
@@ -156,7 +160,10 @@ class ScenarioChecker:
         state: dict[str, Any] = {"problem": problem_text, "steps": [], "repairs": 0, "notes": []}
         what = "an independent program written from the problem text and the changes"
         for _ in range(self.deps.config.budget + 1):
-            state.update(write_code(state, self.deps))  # type: ignore[arg-type]
+            try:
+                state.update(write_code(state, self.deps))  # type: ignore[arg-type]
+            except OptagentError as exc:  # the LLM is unreachable: the formulation's answer still stands
+                return None, f"{what} could not be obtained ({exc.message})"
             if state.get("code"):
                 state.update(run_code(state, self.deps))  # type: ignore[arg-type]
                 data = state.get("code_result") or {}

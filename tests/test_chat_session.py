@@ -20,6 +20,7 @@ from chat_fixtures import (
 from optagent.agent.config import RunConfig
 from optagent.agent.llm import ScriptedLLM
 from optagent.agent.session import ChatSession
+from optagent.errors import InputError
 from optagent.formulations import Formulation
 from optagent.formulations.edits import apply_edits
 from optagent.formulations.solve import solve
@@ -182,3 +183,52 @@ def test_failed_turns_stay_in_the_history(pool):
     assert turn.failed and "could not turn that into a valid change" in turn.text
     assert session.history[-1]["failed"] is True and session.history[-1]["user"] == "make it better"
     assert session.objective == pytest.approx(OPTIMUM)  # the model is as it was
+
+
+def test_an_independent_program_that_disagrees_makes_the_turn_disputed(pool):
+    session = session_with(pool, [what_if(500)], mode="full", code=[GOOD_CODE, GOOD_CODE])
+    turn = session.send("what if we had 500 carpentry hours?")  # the program ignores the change: 2200
+    assert turn.verdict == "disputed" and session.objective == pytest.approx(2300)
+    assert (
+        "an independent program written from the problem text and the changes gives 2200, not 2300"
+        in turn.checks
+    )
+
+
+def test_in_code_mode_a_follow_up_solves_again_with_the_new_information(pool):
+    replies = {"understand": [UNDERSTAND, UNDERSTAND, UNDERSTAND], "code_from_text": [GOOD_CODE, GOOD_CODE]}
+    session = ChatSession(llm=ScriptedLLM(replies), executor=pool, config=RunConfig(mode="code"))
+    first = session.send(PROBLEM)
+    assert first.kind == "solved" and session.scenario is None and "def solve(" in session.code()
+    again = session.send("tables now earn $90")
+    assert again.kind == "solved" and "Additional information: tables now earn $90" in session.problem
+
+
+def test_files_that_fail_leave_the_session_as_it_was(pool, tmp_path):
+    session = session_with(pool, [what_if(500)])
+    session.send("what if we had 500 carpentry hours?")
+    book, history = session.book, list(session.history)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"problem": "p", "scenarios": [{"name": "a"}]}')
+    for bad in (broken, tmp_path / "missing.json"):
+        with pytest.raises(InputError):
+            session.load(bad)
+    with pytest.raises(InputError, match="cannot write"):
+        session.export("lp", tmp_path / "broken.json" / "model.lp")
+    with pytest.raises(InputError, match="cannot write"):
+        session.save(tmp_path / "broken.json" / "session.json")
+    assert session.book is book and session.history == history and session.objective == pytest.approx(2300)
+
+
+def test_a_saved_session_restores_every_scenario_and_its_own_program(pool, tmp_path):
+    session = session_with(pool, [what_if(500)])
+    session.send("what if we had 500 carpentry hours?")
+    path = session.save(tmp_path / "s.json")
+    saved = json.loads(path.read_text())
+    assert [s["name"] for s in saved["scenarios"]] == ["base", "carpentry+100"]
+    assert 'available = {"carpentry": 500' in saved["scenarios"][1]["program"]
+    other = session_with(pool, [])
+    other.load(path)
+    assert other.book.current == "carpentry+100" and other.objective == pytest.approx(2300)
+    assert 'available = {"carpentry": 500, "finishing": 450}' in other.code()  # not the other session's
+    assert other.undo().name == "base" and len(other.history) == 2
