@@ -9,7 +9,7 @@ scenario's formulation, so it can never be stale. Missing data is asked for befo
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +107,7 @@ class ChatSession:
         text = message.strip()
         if not text and self.pending is None:
             raise InputError("the message is empty", hint="type a problem, a change, or a question")
+        before = self._snapshot()
         try:
             if self.pending is not None:
                 turn = self._reply_to_question(text)
@@ -116,8 +117,17 @@ class ChatSession:
                 turn = self._follow_up(text)
         except OptagentError as exc:
             turn = Turn("failed", sentence(exc.message), hint=exc.hint)
+        except KeyboardInterrupt:  # Ctrl-C during a turn: back to the state before it, then stop
+            self.problem, self.answer, self.book, self.pending = before
+            self.record(text, Turn("failed", "Interrupted before the reply was complete."))
+            raise
         self.record(text, turn)
         return turn
+
+    def _snapshot(self) -> tuple[Any, ...]:
+        book = ScenarioBook.from_data(self.book.to_data()) if len(self.book) else ScenarioBook()
+        pending = None if self.pending is None else replace(self.pending, answers=list(self.pending.answers))
+        return self.problem, self.answer, book, pending
 
     def record(self, message: str, turn: Turn) -> None:
         """Add a turn to the history (failed ones too, marked failed)."""

@@ -232,3 +232,18 @@ def test_a_saved_session_restores_every_scenario_and_its_own_program(pool, tmp_p
     assert other.book.current == "carpentry+100" and other.objective == pytest.approx(2300)
     assert 'available = {"carpentry": 500, "finishing": 450}' in other.code()  # not the other session's
     assert other.undo().name == "base" and len(other.history) == 2
+
+
+def test_ctrl_c_during_a_turn_restores_the_session(pool):
+    def interrupt(request):
+        raise KeyboardInterrupt
+
+    change_then_explain = json.dumps({**json.loads(what_if(600)), "answer_after_results": True})
+    session = session_with(pool, [what_if(500), change_then_explain, interrupt])
+    session.send("what if we had 500 carpentry hours?")
+    with pytest.raises(KeyboardInterrupt):  # the change is solved, then Ctrl-C while the answer is written
+        session.send("and 600, and why?")
+    assert (
+        list(session.book.scenarios) == ["base", "carpentry+100"] and session.book.current == "carpentry+100"
+    )
+    assert session.history[-1]["user"] == "and 600, and why?" and session.history[-1]["failed"] is True

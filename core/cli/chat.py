@@ -82,10 +82,7 @@ def chat(
         except OptagentError as exc:
             print_error(exc.message, exc.hint)
         except KeyboardInterrupt:
-            from optagent.agent.session import Turn
-
-            session.record(line, Turn("failed", "Interrupted before the reply was complete."))
-            print_error("interrupted; the session is as it was before this line")
+            print_error("interrupted: the session is as it was before this line")
 
 
 def _read_problem(file: Path | None) -> str:
