@@ -178,11 +178,14 @@ class ScenarioChecker:
             solution.get("status", ""), solution.get("objective"), solution.get("variables", {})
         )
         same, sentence = _compare(what, found, result, self.deps.config.tolerance)
-        if same and result.has_solution:
-            problems = diagnosis.check_program_solution(model, found.variables, found.objective)
-            if problems:
-                return False, f"{what} reaches the same objective, but its values break the formulation"
-        return same, sentence
+        if not (same and result.has_solution):
+            return same, sentence
+        report = check_solution(model, diagnosis.to_ir_values(found.variables))
+        if report.missing or report.unknown:
+            return same, f"{sentence}; its values use other names, so they were not checked"
+        if not report.feasible:
+            return False, f"{what} reaches the same objective, but its values violate the formulation"
+        return same, f"{sentence}, and its values satisfy the formulation"
 
 
 @dataclass

@@ -114,7 +114,7 @@ def accepted_formulation(data: Any) -> dict[str, Any]:
         raise ReplyFormatError("a formulation must be a JSON object")
     accepted, complaint = accept_formulation(data)
     if accepted is None:
-        raise ReplyFormatError(f"the changed formulation is not valid: {complaint}")
+        raise ReplyFormatError(f"the formulation is not valid: {complaint}")
     return accepted
 
 

@@ -57,7 +57,8 @@ def test_a_what_if_is_a_checked_scenario_and_code_follows_it(pool, tmp_path):
     checks = " ".join(turn.checks)
     assert "satisfies all 2 constraint rows" in checks
     assert "the program in /code, run in the sandbox, agrees (2300)" in checks
-    assert "an independent program written from the problem text and the changes agrees (2300)" in checks
+    independent = "an independent program written from the problem text and the changes agrees (2300)"
+    assert f"{independent}, and its values satisfy the formulation" in checks
     independent = session.llm.calls[-1]
     assert (
         independent.tag == "code_from_text"
@@ -247,3 +248,11 @@ def test_ctrl_c_during_a_turn_restores_the_session(pool):
         list(session.book.scenarios) == ["base", "carpentry+100"] and session.book.current == "carpentry+100"
     )
     assert session.history[-1]["user"] == "and 600, and why?" and session.history[-1]["failed"] is True
+
+
+def test_a_program_with_the_same_objective_but_impossible_values_is_disputed(pool):
+    doubled = program_with(500).replace("m.x[p].value for p", "2 * m.x[p].value for p")
+    session = session_with(pool, [what_if(500)], mode="full", code=[GOOD_CODE, doubled])
+    turn = session.send("what if we had 500 carpentry hours?")
+    assert turn.verdict == "disputed"
+    assert "reaches the same objective, but its values violate the formulation" in " ".join(turn.checks)
