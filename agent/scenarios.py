@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from optagent.agent.chat_format import number, signed, value_changes
-from optagent.errors import InputError
+from optagent.errors import InputError, OptagentError
 from optagent.formulations import Formulation
 from optagent.formulations.evaluate import Table, key_str
 from optagent.formulations.prepare import prepare
@@ -214,7 +214,7 @@ def default_name(old: dict[str, Any], new: dict[str, Any]) -> str:
     """A name from the data change: one entry raised by 100 at ``carpentry`` gives "carpentry+100"."""
     try:
         changes = data_changes(old, new)
-    except Exception:
+    except OptagentError:
         return ""
     if len(changes) != 1 or None in changes[0][1:]:
         return ""

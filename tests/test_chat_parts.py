@@ -187,3 +187,14 @@ def test_an_unwritable_path_is_an_input_error_and_leaves_no_file(tmp_path):
     write_text(target, "first")
     write_text(target, "second")
     assert target.read_text() == "second" and [p.name for p in tmp_path.iterdir()] == ["file", "kept.json"]
+
+
+def test_completion_offers_commands_export_kinds_and_scenario_names():
+    from optagent.cli.chat import COMMANDS
+    from optagent.cli.chat_ui import completions
+
+    commands = list(COMMANDS)
+    assert completions("/sc", commands, []) == ["/scenarios"]
+    assert completions("/export m", commands, []) == ["markdown", "mps"]
+    assert completions("/compare base ca", commands, ["base", "carpentry+100"]) == ["carpentry+100"]
+    assert completions("what if", commands, ["base"]) == []

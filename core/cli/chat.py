@@ -58,8 +58,9 @@ def chat(
     session.assume = assume
     problem = _read_problem(file)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    commands = [*COMMANDS, "/quit"]
     reader = LineReader(
-        console, interactive, history_path(history_file), lambda: list(session.book.scenarios)
+        console, interactive, history_path(history_file), commands, lambda: list(session.book.scenarios)
     )
     console.print(f"[bold]optagent chat[/] ({escape(llm.model_id)}). Type /help for commands.")
     if reader.note:

@@ -14,25 +14,9 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.markup import escape
 
+from optagent.agent.chat_files import EXPORTS
 from optagent.agent.chat_format import sentence
 
-COMMANDS = (
-    "/help",
-    "/show",
-    "/code",
-    "/export",
-    "/scenarios",
-    "/switch",
-    "/compare",
-    "/undo",
-    "/redo",
-    "/new",
-    "/save",
-    "/load",
-    "/history",
-    "/quit",
-)
-EXPORT_KINDS = ("python", "json", "latex", "markdown", "lp", "mps")
 VERDICT_STYLES = {
     "agreed": "bold green",
     "verified": "bold green",
@@ -54,15 +38,15 @@ def history_file(override: Path | None = None) -> Path:
     return Path(state) / "optagent" / "chat-history"
 
 
-def completions(text: str, scenarios: list[str]) -> list[str]:
+def completions(text: str, commands: list[str], scenarios: list[str]) -> list[str]:
     """Candidates for the word being typed: commands, export kinds, scenario names."""
     if not text.startswith("/"):
         return []
     words = text.split(" ")
     if len(words) == 1:
-        pool: tuple[str, ...] | list[str] = COMMANDS
+        pool = commands
     elif words[0] == "/export" and len(words) == 2:
-        pool = EXPORT_KINDS
+        pool = list(EXPORTS)
     elif words[0] in ("/switch", "/compare") and len(words) <= 3:
         pool = scenarios
     else:
@@ -74,13 +58,18 @@ class LineReader:
     """Lines typed at a terminal (editing, history, Tab completion) or read from a pipe (echoed)."""
 
     def __init__(
-        self, console: Console, interactive: bool, history: Path, scenarios: Callable[[], list[str]]
+        self,
+        console: Console,
+        interactive: bool,
+        history: Path,
+        commands: list[str],
+        scenarios: Callable[[], list[str]],
     ) -> None:
         self.console = console
         self.interactive = interactive
         self.note = ""
         if interactive:
-            self.session = _prompt_session(history, scenarios, self)
+            self.session = _prompt_session(history, commands, scenarios, self)
 
     def read(self) -> str | None:
         """The next line, or None at the end of input (Ctrl-D, end of the pipe)."""
@@ -98,7 +87,9 @@ class LineReader:
             return None
 
 
-def _prompt_session(history: Path, scenarios: Callable[[], list[str]], reader: LineReader) -> Any:
+def _prompt_session(
+    history: Path, commands: list[str], scenarios: Callable[[], list[str]], reader: LineReader
+) -> Any:
     from prompt_toolkit import PromptSession
     from prompt_toolkit.completion import Completer, Completion
     from prompt_toolkit.history import FileHistory, InMemoryHistory
@@ -106,7 +97,7 @@ def _prompt_session(history: Path, scenarios: Callable[[], list[str]], reader: L
     class ChatCompleter(Completer):
         def get_completions(self, document: Any, complete_event: Any) -> Iterator[Completion]:
             word = document.text_before_cursor.split(" ")[-1]
-            for candidate in completions(document.text_before_cursor, scenarios()):
+            for candidate in completions(document.text_before_cursor, commands, scenarios()):
                 yield Completion(candidate, start_position=-len(word))
 
     try:
