@@ -9,6 +9,7 @@ time it is asked for (chat's ``/code`` and ``/export python``).
 from __future__ import annotations
 
 import json
+import math
 import textwrap
 from typing import Any
 
@@ -75,6 +76,8 @@ def literal(value: Any) -> str:
         return "(" + ", ".join(literal(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float) and not math.isfinite(value):
+        return f'float("{value}")'
     return repr(value)
 
 
@@ -112,19 +115,18 @@ def _doc(text: str) -> str:
     return one_line(text).replace("\\", "/").replace('"', "'")
 
 
-def _wrapped(head: str, items: list[str], tail: str, indent: str = "") -> list[str]:
+def _wrapped(head: str, items: list[str], tail: str) -> list[str]:
     """``head item, item, ... tail`` on one line, or the items packed on indented lines."""
-    one = f"{indent}{head}{', '.join(items)}{tail}"
+    one = f"{head}{', '.join(items)}{tail}"
     if len(one) <= WIDTH:
         return [one]
-    lines, line = [f"{indent}{head}"], ""
+    lines, line = [head], ""
     for item in items:
-        if line and len(indent) + 4 + len(line) + len(item) + 2 > WIDTH:
-            lines.append(f"{indent}    {line.rstrip()}")
+        if line and 4 + len(line) + len(item) + 2 > WIDTH:
+            lines.append(f"    {line.rstrip()}")
             line = ""
         line += f"{item}, "
-    lines.append(f"{indent}    {line.rstrip()}")
-    lines.append(f"{indent}{tail.strip()}")
+    lines += [f"    {line.rstrip()}", tail.strip()]
     return lines
 
 
