@@ -198,3 +198,25 @@ def test_completion_offers_commands_export_kinds_and_scenario_names():
     assert completions("/export m", commands, []) == ["markdown", "mps"]
     assert completions("/compare base ca", commands, ["base", "carpentry+100"]) == ["carpentry+100"]
     assert completions("what if", commands, ["base"]) == []
+
+
+@pytest.mark.parametrize(
+    ("reply", "gaps"),
+    [
+        ('{"data_gaps": [{"missing": "the jig cost", "assumption": "$100"}]}', [("the jig cost", "$100")]),
+        ('{"data_gaps": []}', []),
+        ('{"data_gaps": "none"}', []),  # odd shapes list nothing rather than crash
+        ('{"data_gaps": [1, {"assumption": "x"}, {"missing": "rate"}]}', [("rate", "")]),
+        ("[1, 2]", []),
+        ("no json", []),
+    ],
+)
+def test_missing_data_reads_gaps_and_survives_odd_replies(reply, gaps):
+    from optagent.agent.config import RunConfig
+    from optagent.agent.deps import Deps
+    from optagent.agent.llm import ScriptedLLM
+    from optagent.agent.missing_data import missing_data
+
+    deps = Deps(llm=ScriptedLLM({"missing_data": [reply]}), executor=None, config=RunConfig())  # type: ignore[arg-type]
+    found = missing_data("A shop makes jigs.", deps)
+    assert [(g["missing"], g["assumption"]) for g in found] == gaps
