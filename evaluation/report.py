@@ -322,10 +322,10 @@ def accuracy_figure(runs: list[Run]) -> Any | None:
         return None
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
     groups = sorted({r.get("problem_type") or "(unlabelled)" for _, records in runs for r in records})
-    series = {}
+    series: dict[str, list[float | None]] = {}
     for name, records in runs:
         by_type = stats.by_group(records, "problem_type", STRICT)
-        series[name] = [100 * by_type[g].rate if g in by_type else 0.0 for g in groups]
+        series[name] = [100 * by_type[g].rate if g in by_type else None for g in groups]
         ax2.hist([r.get("latency_s", 0) for r in records], bins=20, alpha=0.6, label=name)
     percent_bars(ax1, groups, series, ylabel="strict accuracy (%)")
     ax1.set_title("by problem type (strict)")

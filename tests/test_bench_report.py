@@ -455,15 +455,19 @@ def test_old_run_files_stay_readable(tmp_path):
 
 
 def test_plot_has_fixed_axes_and_visible_zero_bars():
-    runs = [("zero", [record("p1", 5, 11, verdict="solved"), record("p2", 7, 11, verdict="solved")])]
-    fig = accuracy_figure(runs)
+    zero = [record("p1", 5, 11, verdict="solved"), record("p2", 7, 11, verdict="solved")]  # LP, 0 %
+    other = [dict(record("p3", 11, 11), problem_type="ILP")]  # ILP only, 100 %
+    fig = accuracy_figure([("zero", zero), ("other", other)])
     assert fig is not None, "matplotlib is part of the [report] extra the tests install"
     ax = fig.axes[0]
     assert ax.get_ylim() == (0.0, 100.0)
-    bars = ax.patches
-    assert len(bars) == 1 and bars[0].get_height() == 0 and bars[0].get_linewidth() > 0  # outlined
-    labels = [t.get_text() for t in ax.texts]
-    assert labels == ["0"]  # the value is written on the bar
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["ILP", "LP"]
+    heights = [bar.get_height() for bar in ax.patches]
+    assert heights == [0.0, 0.0, 100.0, 0.0]  # zero: (ILP absent, LP 0 %); other: (ILP 100 %, LP absent)
+    assert (
+        ax.patches[1].get_linewidth() > 0 and ax.patches[0].get_linewidth() == 0
+    )  # 0 % outlined, absent not
+    assert [t.get_text() for t in ax.texts] == ["", "0", "100", ""]  # every measured bar says its value
 
 
 def test_terminal_rendering_shows_tables_not_markdown(tmp_path):

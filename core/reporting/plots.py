@@ -30,14 +30,17 @@ def figure_png(fig: Any) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def percent_bars(ax: Any, groups: list[str], series: dict[str, list[float]], *, ylabel: str) -> None:
+def percent_bars(ax: Any, groups: list[str], series: dict[str, list[float | None]], *, ylabel: str) -> None:
     """Grouped bars of percentages on a fixed 0-100 % axis; every bar carries its value, so a 0 % bar is seen
-    (a thin outlined bar and the label "0"), not an empty plot."""
+    (an outlined bar and the label "0"), not an empty plot. None: the series has no such group (no bar)."""
     width = 0.8 / max(1, len(series))
     for k, (name, values) in enumerate(series.items()):
         xs = [x + k * width for x in range(len(groups))]
-        bars = ax.bar(xs, values, width, label=name, edgecolor="black", linewidth=0.6)
-        ax.bar_label(bars, labels=[f"{v:.0f}" for v in values], fontsize=7, padding=1)
+        heights = [v or 0.0 for v in values]
+        edges = [0.0 if v is None else 0.6 for v in values]
+        bars = ax.bar(xs, heights, width, label=name, edgecolor="black", linewidth=edges)
+        labels = ["" if v is None else f"{v:.0f}" for v in values]
+        ax.bar_label(bars, labels=labels, fontsize=7, padding=1)
     ax.set_ylim(0, 100)
     ax.set_xticks(
         [x + 0.4 - width / 2 for x in range(len(groups))], groups, rotation=30, ha="right", fontsize=8
