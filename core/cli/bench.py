@@ -173,7 +173,10 @@ def report(
             html_report(loaded, extra, triage=found, triage_seconds=triage_time), encoding="utf-8"
         )
     if not md and not html:
-        console.print(ReportMarkdown(text)) if console.is_terminal else typer.echo(text, nl=False)
+        if console.is_terminal:
+            console.print(ReportMarkdown(text))
+        else:
+            typer.echo(text, nl=False)  # a pipe or a file gets the Markdown itself
     else:
         console.print("written: " + ", ".join(str(p) for p in (md, html) if p))
 

@@ -1,5 +1,5 @@
-"""Markdown reports in the terminal, rendered by rich: tables as tables, headings left-aligned (they stay
-readable in a wide pipe), inline code styled; never the Markdown source."""
+"""Markdown reports in the terminal, rendered by rich: tables as tables, headings left-aligned and unboxed,
+inline code styled; never the Markdown source."""
 
 from __future__ import annotations
 
