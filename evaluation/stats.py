@@ -85,7 +85,8 @@ def matching_readings(record: dict[str, Any], rule: Rule) -> list[int]:
 
 def reading_accuracy(records: list[dict[str, Any]], rule: Rule) -> Accuracy | None:
     """How often the answer or some reading the agent built matches the label; shown beside the accuracy,
-    never in its place. None when the rule cannot score an objective alone (all-keys)."""
+    never in its place. None when no reading could be scored under the rule (a run without readings, or a
+    rule such as all-keys that scores more than an objective)."""
     applies = False
     correct = total = 0
     for record in records:
