@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from optagent.evaluation.html_page import markdown_page
-from optagent.evaluation.plots import figure_png, pyplot
+from optagent.reporting.html_page import markdown_page
+from optagent.reporting.plots import figure_png, pyplot
 
 
 def markdown(evaluations: list[dict[str, Any]]) -> str:

@@ -146,22 +146,37 @@ def report(
     html: Path | None = typer.Option(None, "--html", help="Write the self-contained HTML report here."),
     tolerance: float | None = typer.Option(None, help="Also score at this tolerance (no LLM needed)."),
     kind: str = typer.Option("relative", help="relative (|p-g|/(|g|+1)) or absolute, for --tolerance."),
+    triage_time: float = typer.Option(
+        2.0, "--triage-time", min=0.1, help="Seconds per solve when the misses are triaged."
+    ),
 ):
-    """Accuracy under every rule with confidence intervals, breakdowns, repairs, cost, latency, diffs."""
-    from optagent.evaluation.report import html_report, load_runs, markdown
+    """Accuracy under every rule, verdict precision, readings, miss triage, breakdowns, cost, diffs.
+
+    Printed rendered in a terminal and as Markdown into a pipe or file."""
+    from optagent.evaluation.report import html_report, load_runs, markdown, triage_runs
     from optagent.evaluation.scoring import custom_rule
+    from optagent.reporting.terminal import ReportMarkdown
 
     if kind not in ("relative", "absolute"):
         raise InputError(f"unknown tolerance kind {kind!r}", hint="relative or absolute")
     loaded = load_runs(list(runs))
     extra = [custom_rule(tolerance, kind)] if tolerance is not None else []
-    text = markdown(loaded, extra)
+    with err_console.status("triaging the misses") as status:
+        found = triage_runs(
+            loaded, triage_time, lambda k, n: status.update(f"triaging the misses: {k}/{n} (no LLM)")
+        )
+    text = markdown(loaded, extra, triage=found, triage_seconds=triage_time)
     if md:
         md.write_text(text, encoding="utf-8")
     if html:
-        html.write_text(html_report(loaded, extra), encoding="utf-8")
+        html.write_text(
+            html_report(loaded, extra, triage=found, triage_seconds=triage_time), encoding="utf-8"
+        )
     if not md and not html:
-        typer.echo(text)
+        if console.is_terminal:
+            console.print(ReportMarkdown(text))
+        else:
+            typer.echo(text, nl=False)  # a pipe or a file gets the Markdown itself
     else:
         console.print("written: " + ", ".join(str(p) for p in (md, html) if p))
 
