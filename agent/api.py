@@ -71,12 +71,19 @@ def _explain(answer: Answer) -> str:
     return text
 
 
-def _readings(state: dict[str, Any], status: str, objective: float | None) -> list[Reading]:
-    """The formulation as the literal reading, then every other reading built."""
+def _readings(state: dict[str, Any]) -> list[Reading]:
+    """The formulation as the literal reading (with its own solve's result, whichever path answered), then
+    every other reading built."""
     if not state.get("formulation"):
         return []
+    ir = state.get("ir_result") or {}
     main = Reading(
-        "as formulated (the most literal reading)", True, {}, status, objective, status == "optimal"
+        "as formulated (the most literal reading)",
+        True,
+        {},
+        ir.get("solution_status", "none"),
+        ir.get("objective"),
+        ir.get("termination") == "optimal" and ir.get("objective") is not None,
     )
     return [main] + [Reading(**r) for r in state.get("readings") or []]
 
@@ -128,7 +135,7 @@ def _assemble(state: dict[str, Any], deps: Deps, seconds: float) -> Answer:
         bound=picked.get("bound") if verdict != "failed" else None,
         gap=picked.get("gap") if verdict != "failed" else None,
         checks=list(state.get("checks") or []) + answer_checks,
-        readings=_readings(state, status, objective),
+        readings=_readings(state),
         quantities=found,
         formulation=formulation,
         model_text=render_text(Formulation.from_data(formulation)) if formulation else "",
