@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from optagent.cli.output import console, print_error
+from optagent.cli.output import console, err_console, print_error
 from optagent.errors import OptagentError
 
 HELP = """commands:
@@ -30,12 +30,19 @@ def chat(
     mode: str = typer.Option("full", help="full, ir, code or five-element."),
     solver: str = typer.Option("auto", help="auto, highs, scip or gurobi."),
     budget: int = typer.Option(4, help="Repair attempts allowed."),
+    isolation: str | None = typer.Option(
+        None,
+        "--isolation",
+        help="Sandbox for generated code: bwrap (default), or weaker by choice: unshare, rlimits.",
+    ),
 ):
     """A conversation about one model; follow-ups modify it and re-solve, showing what changed."""
     from optagent.agent.config import RunConfig
     from optagent.agent.session import ChatSession
     from optagent.cli.solve import make_cli_llm
+    from optagent.sandbox.isolation import choose, describe
 
+    err_console.print(describe(choose(isolation)), highlight=False)  # the sandbox level in force
     llm = make_cli_llm(model, base_url, api_key, 120.0, False)
     session = ChatSession(llm=llm, config=RunConfig(mode=mode, solver=solver, budget=budget))
     console.print(f"[bold]optagent chat[/] ({escape(llm.model_id)}). Type /help for commands.")
