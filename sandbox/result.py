@@ -121,6 +121,7 @@ class ExecutionResult:
         if data.get("exit_code") is not None:
             _count(data, "exit_code", lowest=-(2**31))
         for name in ("duration_s", "cpu_s", "peak_memory_mb"):
+            data.setdefault(name, 0.0)
             _finite(data, name, optional=False)
         notes = data.get("notes", [])
         if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):

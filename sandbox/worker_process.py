@@ -25,6 +25,7 @@ DEFAULT_PRELOAD = ("numpy", "highspy", "pyomo.environ", "gurobipy", "pyscipopt")
 START_TIMEOUT_S = 120.0
 REPLY_GRACE_S = 15.0
 MAX_REPLY_BYTES = 256 * 1024 * 1024
+WAKE_UP_S = 1.0
 
 
 class WorkerDied(Exception):
@@ -179,6 +180,12 @@ class WorkerProcess:
             )
         return data
 
+    def _wake_up(self) -> None:
+        """A job running under the worker's own uid may have stopped it (SIGSTOP): continue it."""
+        if self._writer_pid:
+            with contextlib.suppress(OSError):
+                os.kill(self._writer_pid, signal.SIGCONT)
+
     def _read_reply(self, deadline: float) -> dict[str, Any]:
         assert self.proc is not None
         with selectors.DefaultSelector() as selector:
@@ -187,7 +194,8 @@ class WorkerProcess:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise WorkerDied("the sandbox worker stopped answering")
-                if not selector.select(timeout=remaining):
+                if not selector.select(timeout=min(remaining, WAKE_UP_S)):
+                    self._wake_up()
                     continue
                 self._buffer += self._receive()
                 if len(self._buffer) > MAX_REPLY_BYTES:

@@ -202,7 +202,8 @@ def test_a_bare_number_returned_after_a_solve_cut_short_is_time_limit(pool):
 
 
 def test_a_returned_time_limit_status_keeps_objective_bound_and_gap(pool):
-    code = "def solve():\n    return {'status': 'TIME_LIMIT', 'objective': 12.0, 'best_bound': 10.0, 'mip_gap': 0.2}\n"
+    returned = "{'status': 'TIME_LIMIT', 'objective': 12.0, 'best_bound': 10.0, 'mip_gap': 0.2}"
+    code = f"def solve():\n    return {returned}\n"
     result = run(pool, code)
     assert result.ok
     solution = result.solution
