@@ -98,11 +98,10 @@ class Harness:
     def call_function(self, ns: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         functions = contract.program_functions(ns, self.path)
         name, func = contract.choose_function(functions, self.job.get("entry"))
-        solved_before = hooks.solved_count()
         solution = contract.interpret_return(func(), self.cap)
-        from_model = _solved_model(self.cap) if hooks.solved_count() > solved_before else None
+        from_model = _solved_model(self.cap)  # the last model solved: in the call, if it solved any
         if solution is None:
-            solution = from_model or _solved_model(self.cap)
+            solution = from_model
             if solution is None:
                 raise ContractViolation(
                     f"{name}() returned None and solved no model{_unsolved_hint()}; "
@@ -110,7 +109,6 @@ class Harness:
                 )
             return name, solution
         solution.setdefault("source", f"returned by {name}()")
-        from_model = from_model or _solved_model(self.cap)
         if solution.get("framework") == "returned" and from_model is not None:
             if not solution.get("variables"):  # the returned objective, the solved model's values
                 solution["variables"] = from_model["variables"]
@@ -159,14 +157,12 @@ class Harness:
             entry, output = self.run_heuristic(ns)
             return {"status": "ok", "contract": self.kind, "entry": entry, "heuristic": output}
         entry, solution = None, None
-        if self.kind == "auto" and self.entry_function(ns) is None:
+        if self.kind == "script" or (self.kind == "auto" and self.entry_function(ns) is None):
             solution = _solved_model(self.cap)
         if solution is None and self.kind == "script":
-            solution = _solved_model(self.cap)
-            if solution is None:
-                raise ContractViolation(
-                    f"the program solved no model{_unsolved_hint()}; expected {contract.EXPECTED_SCRIPT}"
-                )
+            raise ContractViolation(
+                f"the program solved no model{_unsolved_hint()}; expected {contract.EXPECTED_SCRIPT}"
+            )
         if solution is None:
             entry, solution = self.call_function(ns)
         return {"status": "ok", "contract": self.kind, "entry": entry, "solution": solution}

@@ -27,18 +27,11 @@ SETTINGS = Settings()
 SOLVED: list[tuple[str, Any, Any]] = []  # (framework, model, extra such as Pyomo's results)
 CREATED: list[tuple[str, Any]] = []  # models created (gurobipy, pyscipopt), to say "never solved"
 _KEEP = 16
-_solves = [0]  # solves so far in this job (SOLVED keeps only the last few)
 
 
 def _remember(store: list[Any], item: Any) -> None:
     store.append(item)
     del store[:-_KEEP]
-    if store is SOLVED:
-        _solves[0] += 1
-
-
-def solved_count() -> int:
-    return _solves[0]
 
 
 def reset(time_limit: float, threads: int) -> None:
@@ -46,7 +39,6 @@ def reset(time_limit: float, threads: int) -> None:
     SETTINGS.threads = threads
     SOLVED.clear()
     CREATED.clear()
-    _solves[0] = 0
 
 
 def _patch_highspy(module: ModuleType) -> None:

@@ -141,7 +141,6 @@ class JobProcess:
             with contextlib.suppress(OSError):
                 self.pidfd = os.pidfd_open(pid)
                 self.selector.register(self.pidfd, selectors.EVENT_READ)
-        self.exited = False
         self.status: tuple[int, Any] | None = None
 
     def _close(self, fd: int) -> None:
@@ -190,11 +189,16 @@ class JobProcess:
         """Reap the job once it has ended, after reading its last result bytes (its pid is still ours)."""
         if self.status is not None:
             return
-        if not os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
-            return
-        while self.res_r in self.selector.get_map() and self._read_result():
-            pass  # everything the job wrote before it ended is queued already
-        _, status, usage = os.wait4(self.pid, 0)
+        if hasattr(os, "waitid"):
+            if not os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+                return
+            while self.res_r in self.selector.get_map() and self._read_result():
+                pass  # everything the job wrote before it ended is queued already
+            _, status, usage = os.wait4(self.pid, 0)
+        else:  # macOS: no waitid, and no verified sender either
+            pid, status, usage = os.wait4(self.pid, os.WNOHANG)
+            if not pid:
+                return
         self.status = (status, usage)
         if self.pidfd is not None:
             self.selector.unregister(self.pidfd)

@@ -20,6 +20,7 @@ from optagent.sandbox.cgroup import PidsCgroup
 from optagent.sandbox.environment import scrubbed_env
 from optagent.sandbox.isolation import bwrap_prefix, job_uid, unshare_prefix
 from optagent.sandbox.limits import Limits
+from optagent.sandbox.lockdown import linux, set_not_dumpable
 
 DEFAULT_PRELOAD = ("numpy", "highspy", "pyomo.environ", "gurobipy", "pyscipopt")
 START_TIMEOUT_S = 120.0
@@ -80,6 +81,8 @@ class WorkerProcess:
         if self.level == "bwrap":
             workdir = "/tmp/work"
         else:
+            if self.level == "rlimits" and linux():  # host processes are visible to the jobs there:
+                set_not_dumpable()  # keep /proc/<this pid>/environ (API keys) from a job of the same user
             self.base_dir = tempdirs.make()
             if uid is not None:
                 os.chmod(self.base_dir, 0o711)
