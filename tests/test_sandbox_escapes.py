@@ -12,6 +12,7 @@ import sys
 import textwrap
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from sandbox_helpers import FAST, LEVEL, NAMESPACED, SEPARATE_UID, hostile_pool, run
@@ -127,13 +128,15 @@ def test_lying_inside_its_own_process_changes_only_its_own_answer(pool):
 
 def test_a_job_cannot_touch_a_job_of_another_worker(pool):
     victim = Job("import time\ndef solve():\n    time.sleep(1.0)\n    return 11.0\n", limits=FAST)
+    workers = " ".join(str(worker.proc.pid) for worker in pool._all if worker.proc is not None)
     with ThreadPoolExecutor(2) as threads:
         first = threads.submit(pool.run, victim)
-        attacker = threads.submit(run, pool, "tamper_other_jobs")
+        attacker = threads.submit(run, pool, "tamper_other_jobs", inputs={"pids.txt": workers})
         victim_result, attack = first.result(), attacker.result()
     assert escaped(attack) == [], attack.stdout
     if NAMESPACED or SEPARATE_UID:
         assert victim_result.ok and victim_result.objective == 11.0, victim_result.message
+        assert "KILLED" not in attack.stdout
     if NAMESPACED:
         assert "SEEN 0" in attack.stdout  # the other worker's work dirs are not even visible
     answers_still_right(pool)
@@ -204,10 +207,15 @@ def test_cleanup_does_not_follow_the_jobs_symlinks(pool, tmp_path):
     canary = tmp_path / "host-folder"
     canary.mkdir()
     (canary / "keep.txt").write_text("host data")
-    result = run(pool, "symlink_cleanup_trap", inputs={"target.txt": str(canary)})
-    assert result.ok and result.stdout.count("LINKED") >= 1, result.stdout
-    answers_still_right(pool)  # the workers have cleaned up after the job
-    assert (canary / "keep.txt").read_text() == "host data"
+    try:
+        result = run(pool, "symlink_cleanup_trap", inputs={"target.txt": str(canary)})
+        assert result.ok and result.stdout.count("LINKED") >= 1, result.stdout
+        answers_still_right(pool)  # the workers have cleaned up after the job
+        assert (canary / "keep.txt").read_text() == "host data"
+    finally:
+        for link in (Path("/tmp/trap-dir"), Path("/dev/shm/trap-dir")):
+            if LEVEL == "rlimits" and link.is_symlink():  # the host's own /tmp there
+                link.unlink()
 
 
 def test_the_host_network_cannot_be_joined(pool):
