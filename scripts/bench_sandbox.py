@@ -53,6 +53,9 @@ TRIVIAL = """
 def solve():
     print(170.0)
     return 170.0
+
+if __name__ == "__main__":
+    solve()
 """
 
 EXPECTED = 5 * (10 + 9 + 8 + 7)
