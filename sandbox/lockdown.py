@@ -4,6 +4,7 @@ no way to gain any, an unprivileged uid where the worker may switch to one, and 
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import sys
 from pathlib import Path
@@ -43,6 +44,7 @@ class _CapData(ctypes.Structure):
     ]
 
 
+@functools.lru_cache(maxsize=1)
 def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
@@ -70,6 +72,7 @@ def status_fields() -> dict[str, str]:
     return fields
 
 
+@functools.lru_cache(maxsize=1)
 def _cap_last() -> int:
     try:
         return int(Path("/proc/sys/kernel/cap_last_cap").read_text())
