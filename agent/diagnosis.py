@@ -90,6 +90,14 @@ def _families(variables: dict[str, float]) -> dict[str, dict[str, float]]:
     return families
 
 
+def to_ir_values(variables: dict[str, float]) -> dict[str, Any]:
+    """Program output keys as IR-shaped values: ``x[a, 1]`` -> {"x": {"a,1": v}}, ``y`` -> {"y": v}."""
+    return {
+        name: entries[""] if entries.keys() == {""} else entries
+        for name, entries in _families(variables).items()
+    }
+
+
 @dataclass
 class CrossCheck:
     """The program's values read as the formulation's variables, and what checking them found.

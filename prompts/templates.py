@@ -70,6 +70,7 @@ TEMPLATES = (
     "lean",
     "reconcile",
     "chat_turn",
+    "missing_data",
     "smtt_discover",
     "synth_formulation",
     "synth_question",
