@@ -78,6 +78,11 @@ def run(
     out: Path | None = typer.Option(None, help="Run file (JSONL) [default: runs/DATASET-MODE.jsonl]."),
     time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit per solve."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the LLM response cache."),
+    isolation: str | None = typer.Option(
+        None,
+        "--isolation",
+        help="Sandbox for generated code: bwrap (default), or weaker by choice: unshare, rlimits.",
+    ),
     data_dir: Path | None = DATA,
 ):
     """Solve a dataset with the agent; interrupted runs resume where they stopped when rerun."""
@@ -88,6 +93,7 @@ def run(
     from optagent.benchmarks import registry
     from optagent.cli.solve import make_cli_llm
     from optagent.evaluation.runner import run_benchmark
+    from optagent.sandbox.isolation import choose, describe
 
     config = RunConfig(mode=mode, solver=solver, budget=budget, time_limit=time_limit)
     problems = registry.load(dataset, registry.data_dir(data_dir))
@@ -105,6 +111,7 @@ def run(
     if workers < 1:
         raise InputError("--workers must be at least 1", hint="e.g. --workers 2")
     out = out or Path("runs") / f"{dataset}-{mode}.jsonl"
+    err_console.print(describe(choose(isolation)), highlight=False)  # the sandbox level in force
     llm = make_cli_llm(model, base_url, api_key, 120.0, no_cache)
     new = {"correct": 0, "done": 0}  # records written by this invocation (a resumed run has older ones)
     with Progress(

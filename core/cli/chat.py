@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from optagent.cli.output import console, print_error
+from optagent.cli.output import console, err_console, print_error
 from optagent.errors import InputError, OptagentError
 
 HELP = """commands (Tab completes them, Up and Down recall earlier lines):
@@ -44,6 +44,11 @@ def chat(
         "--history-file",
         help="Where typed lines are kept [default: ~/.local/state/optagent/chat-history].",
     ),
+    isolation: str | None = typer.Option(
+        None,
+        "--isolation",
+        help="Sandbox for generated code: bwrap (default), or weaker by choice: unshare, rlimits.",
+    ),
 ):
     """A conversation about one model; each change is a named scenario, solved and checked again."""
     from optagent.agent.config import RunConfig
@@ -51,7 +56,9 @@ def chat(
     from optagent.cli.chat_ui import LineReader
     from optagent.cli.chat_ui import history_file as history_path
     from optagent.cli.solve import make_cli_llm
+    from optagent.sandbox.isolation import choose, describe
 
+    err_console.print(describe(choose(isolation)), highlight=False)  # the sandbox level in force
     llm = make_cli_llm(model, base_url, api_key, 120.0, False)
     session = ChatSession(llm=llm, config=RunConfig(mode=mode, solver=solver, budget=budget))
 

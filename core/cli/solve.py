@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from optagent.cli.output import console, print_json, solution_table
+from optagent.cli.output import console, err_console, print_json, solution_table
 from optagent.errors import InputError
 
 
@@ -38,6 +38,11 @@ def solve(
     library: str = typer.Option("pyomo", help="Library for generated programs: pyomo or gurobipy."),
     time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit in seconds."),
     threads: int = typer.Option(1, help="Solver threads (formulation files)."),
+    isolation: str | None = typer.Option(
+        None,
+        "--isolation",
+        help="Sandbox for generated code: bwrap (default), or weaker by choice: unshare, rlimits.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON only."),
     all_values: bool = typer.Option(False, "--all", help="Show zero-valued variables too."),
     verbose: bool = typer.Option(
@@ -64,6 +69,7 @@ def solve(
         )
     from optagent.agent.config import RunConfig
     from optagent.cli.agent_output import print_answer, run_with_progress
+    from optagent.sandbox.isolation import choose, describe
 
     options = {
         "mode": mode,
@@ -73,6 +79,7 @@ def solve(
         "code_library": library,
     }
     RunConfig(samples=samples, **options)  # bad settings are reported before any LLM is contacted
+    err_console.print(describe(choose(isolation)), highlight=False)  # the sandbox level in force
     llm = make_cli_llm(model, base_url, api_key, llm_timeout, no_cache)
     answer = run_with_progress(text, llm, samples=samples, quiet=as_json, **options)
     if as_json:
