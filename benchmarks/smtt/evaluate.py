@@ -13,23 +13,29 @@ from typing import Any
 from optagent.benchmarks.smtt.heuristics import HEURISTICS
 from optagent.benchmarks.smtt.instances import Instance
 from optagent.benchmarks.smtt.local_search import insertion, iterated_local_search
-from optagent.benchmarks.smtt.objective import is_permutation, total_tardiness
+from optagent.benchmarks.smtt.objective import as_ints, is_permutation, total_tardiness
 from optagent.errors import InputError
 
 Sequencer = Callable[[Sequence[int], Sequence[int]], list[int]]
 
 
+def heuristic_names() -> list[str]:
+    """Every name ``named`` accepts."""
+    return [*HEURISTICS, *(f"{h}+ls" for h in HEURISTICS), "ils"]
+
+
 def named(name: str, *, ils_iterations: int = 100, seed: int = 0) -> Sequencer:
-    """A built-in heuristic: edd, spt, mdd, atc, covert; NAME+ls adds insertion local search; ils runs an
-    iterated local search from MDD (``ils_iterations`` rounds, seeded)."""
+    """A built-in heuristic (see ``HEURISTICS``); NAME+ls adds insertion local search; ils runs an iterated
+    local search from MDD (``ils_iterations`` rounds, seeded)."""
     if name == "ils":
         return lambda p, d: iterated_local_search(
             p, d, HEURISTICS["mdd"](p, d), iterations=ils_iterations, seed=seed
         )
     base, _, suffix = name.partition("+")
     if base not in HEURISTICS or suffix not in ("", "ls"):
-        known = [*HEURISTICS, *(f"{h}+ls" for h in HEURISTICS), "ils"]
-        raise InputError(f"unknown heuristic {name!r}", hint=f"use one of: {', '.join(known)} or a FILE.py")
+        raise InputError(
+            f"unknown heuristic {name!r}", hint=f"use one of: {', '.join(heuristic_names())} or a FILE.py"
+        )
     rule = HEURISTICS[base]
     return (lambda p, d: insertion(p, d, rule(p, d))) if suffix else rule
 
@@ -83,15 +89,28 @@ def summarise(name: str, set_name: str, results: list[tuple[Instance, int, float
     }
 
 
-def evaluate(name: str, sequencer: Sequencer, instances: list[Instance], set_name: str) -> dict[str, Any]:
+def evaluate(
+    name: str,
+    sequencer: Sequencer,
+    instances: list[Instance],
+    set_name: str,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Run ``sequencer`` on every instance (timed one by one, after one untimed warm-up call that compiles
+    what needs compiling) and score it; ``progress(done, total)`` is called after each instance."""
+    sequencer(as_ints([1, 1]), as_ints([1, 2]))
     results = []
-    for instance in instances:
+    for k, instance in enumerate(instances):
+        p, d = as_ints(instance.p), as_ints(instance.d)
         start = time.perf_counter()
-        order = sequencer(instance.p, instance.d)
+        order = sequencer(p, d)
         seconds = time.perf_counter() - start
         if not is_permutation(order, instance.n):
             raise InputError(f"heuristic {name} returned a non-permutation on {instance.id}")
-        results.append((instance, total_tardiness(instance.p, instance.d, order), seconds))
+        results.append((instance, total_tardiness(p, d, order), seconds))
+        if progress:
+            progress(k + 1, len(instances))
     return summarise(name, set_name, results)
 
 

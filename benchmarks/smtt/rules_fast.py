@@ -1,0 +1,231 @@
+"""Compiled (numba) versions of every built-in SMTT rule: int64 arrays in, the permutation (int64) out.
+
+Each kernel computes exactly what its plain-Python definition in ``rules_reference`` computes, ties and float
+arithmetic included (tests compare them on random instances with many ties). Kernels compile on first use
+and are cached on disk (``cache=True``), so only the first run on a machine pays the compile time.
+``error_model="numpy"`` makes x/0 give ±inf or nan, as in the reference and the seed paper's code.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+JIT = {"cache": True, "error_model": "numpy", "nogil": True}
+
+
+@njit(**JIT)
+def _drop(left: np.ndarray, m: int, k: int) -> None:
+    """Remove position k from left[:m], keeping the order of the rest."""
+    for i in range(k, m - 1):
+        left[i] = left[i + 1]
+
+
+@njit(**JIT)
+def mdd_from(p: np.ndarray, d: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """Smallest max(d_j, t + p_j); ties to the first job in ``left`` (the initial order; consumed)."""
+    n = left.shape[0]
+    order = np.empty(n, np.int64)
+    t = 0
+    for step in range(n):
+        m = n - step
+        best_k = 0
+        best = max(d[left[0]], t + p[left[0]])
+        for k in range(1, m):
+            j = left[k]
+            v = max(d[j], t + p[j])
+            if v < best:
+                best, best_k = v, k
+        j = left[best_k]
+        order[step] = j
+        t += p[j]
+        _drop(left, m, best_k)
+    return order
+
+
+@njit(**JIT)
+def _mddc_pick(p: np.ndarray, d: np.ndarray, left: np.ndarray, m: int, t: int) -> int:
+    """Position in left[:m] of the smallest MDDC priority μ_j; first on ties, the first nan wins."""
+    longest = p[left[0]]
+    total = 0
+    for k in range(m):
+        longest = max(longest, p[left[k]])
+        total += p[left[k]]
+    mean = total / m
+    best_k = 0
+    best = 0.0
+    for k in range(m):
+        j = left[k]
+        value = max(1.1 * p[j] + t, float(d[j]))
+        rho = p[j] / (t + longest)
+        if not rho < 1.0:  # min(1, rho) as Python's min: nan becomes 1
+            rho = 1.0
+        square = rho * rho
+        value = value * (1 + square / (1 + square))
+        value = value + p[j] / (t + mean)
+        if math.isnan(value):
+            return k
+        if k == 0 or value < best:
+            best, best_k = value, k
+    return best_k
+
+
+@njit(**JIT)
+def mddc_from(p: np.ndarray, d: np.ndarray, left: np.ndarray) -> np.ndarray:
+    n = left.shape[0]
+    order = np.empty(n, np.int64)
+    t = 0
+    for step in range(n):
+        k = _mddc_pick(p, d, left, n - step, t)
+        j = left[k]
+        order[step] = j
+        t += p[j]
+        _drop(left, n - step, k)
+    return order
+
+
+@njit(**JIT)
+def eddc_from(p: np.ndarray, d: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """EDDC's insertion pass over the initial order ``s`` (SPT, ties by d; consumed)."""
+    n = s.shape[0]
+    prefix = 0  # completion time of position i-1: the passes before i only permute positions 0..i-1
+    start = s.copy()
+    for i in range(1, n):
+        prefix += p[start[i - 1]]
+        completion = prefix
+        j = i
+        while j > 0 and d[s[j]] < d[s[j - 1]]:
+            passed = s[j - 1]
+            if d[passed] > completion:
+                s[j - 1], s[j] = s[j], passed
+            completion -= p[passed]  # completion time of position j-2: without the job checked here
+            j -= 1
+    return s
+
+
+@njit(**JIT)
+def panneerselvam(p: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Largest (p(U) - d_j) / p_j; ties (and nan) to the last job in index order."""
+    n = p.shape[0]
+    left = np.arange(n)
+    order = np.empty(n, np.int64)
+    remaining = p.sum()
+    for step in range(n):
+        m = n - step
+        best_k = m - 1
+        best = 0.0
+        for k in range(m - 1, -1, -1):
+            j = left[k]
+            value = (remaining - d[j]) / p[j]
+            if math.isnan(value):
+                best_k = k
+                break
+            if k == m - 1 or value > best:
+                best, best_k = value, k
+        j = left[best_k]
+        order[step] = j
+        remaining -= p[j]
+        _drop(left, m, best_k)
+    return order
+
+
+@njit(**JIT)
+def _move_to_end_if_better(p: np.ndarray, d: np.ndarray, order: np.ndarray, m: int) -> None:
+    """Bean & Hall's step on order[:m]: move the earlier job whose move to the end lowers the partial total
+    tardiness most (first on ties), if any does."""
+    completion = np.empty(m, np.int64)
+    late_before = np.empty(m + 1, np.int64)  # tardiness of order[:k]
+    t = 0
+    late_before[0] = 0
+    for i in range(m):
+        t += p[order[i]]
+        completion[i] = t
+        late_before[i + 1] = late_before[i] + max(0, t - d[order[i]])
+    best, best_k = late_before[m], -1
+    for k in range(m - 1):
+        pk = p[order[k]]
+        moved = late_before[k] + max(0, t - d[order[k]])
+        for i in range(k + 1, m):
+            moved += max(0, completion[i] - pk - d[order[i]])
+        if moved < best:
+            best, best_k = moved, k
+    if best_k >= 0:
+        job = order[best_k]
+        for i in range(best_k, m - 1):
+            order[i] = order[i + 1]
+        order[m - 1] = job
+
+
+@njit(**JIT)
+def aug_mdd(p: np.ndarray, d: np.ndarray) -> np.ndarray:
+    n = p.shape[0]
+    left = np.arange(n)
+    order = np.empty(n, np.int64)
+    t = 0
+    for step in range(n):
+        m = n - step
+        best_k = 0
+        best = max(d[left[0]], t + p[left[0]])
+        for k in range(1, m):
+            v = max(d[left[k]], t + p[left[k]])
+            if v < best:
+                best, best_k = v, k
+        j = left[best_k]
+        order[step] = j
+        t += p[j]
+        _drop(left, m, best_k)
+        _move_to_end_if_better(p, d, order, step + 1)
+    return order
+
+
+@njit(**JIT)
+def aug_mddc_from(p: np.ndarray, d: np.ndarray, left: np.ndarray) -> np.ndarray:
+    n = left.shape[0]
+    order = np.empty(n, np.int64)
+    t = 0
+    for step in range(n):
+        k = _mddc_pick(p, d, left, n - step, t)
+        j = left[k]
+        order[step] = j
+        t += p[j]
+        _drop(left, n - step, k)
+        _move_to_end_if_better(p, d, order, step + 1)
+    return order
+
+
+@njit(**JIT)
+def keyed_dispatch(p: np.ndarray, d: np.ndarray, rule: int, k: float) -> np.ndarray:
+    """ATC (rule 0) or COVERT (rule 1): smallest (priority, d_j, p_j, j), as ``rules_reference``."""
+    n = p.shape[0]
+    left = np.arange(n)
+    order = np.empty(n, np.int64)
+    mean = p.sum() / n if n else 1.0
+    t = 0
+    for step in range(n):
+        m = n - step
+        best_k = -1
+        best = 0.0
+        for i in range(m):
+            j = left[i]
+            if rule == 0:
+                value = -(1.0 / max(p[j], 1e-9)) * math.exp(-max(0, d[j] - p[j] - t) / (k * mean))
+            else:
+                slack = max(0, d[j] - p[j] - t)
+                value = -(1.0 / max(p[j], 1e-9)) * max(0.0, 1 - slack / (k * max(p[j], 1e-9)))
+            if best_k < 0:
+                better = True
+            else:
+                b = left[best_k]
+                better = value < best or (
+                    value == best
+                    and (d[j] < d[b] or (d[j] == d[b] and (p[j] < p[b] or (p[j] == p[b] and j < b))))
+                )
+            if better:
+                best, best_k = value, i
+        j = left[best_k]
+        order[step] = j
+        t += p[j]
+        _drop(left, m, best_k)
+    return order
