@@ -177,6 +177,12 @@ def test_eval_cli_new_rules_and_progress():
     assert "5/5" in proc.stderr and json.loads(proc.stdout)["overall"]["instances"] == 5
 
 
+def test_exact_cli_shows_progress():
+    shared("n20")
+    proc = run_cli("smtt", "exact", "--set", "n20", "--limit", "2", "--method", "dp", check_rc=0)
+    assert "dp on n20" in proc.stderr and "2/2" in proc.stderr and "2 proven" in proc.stderr
+
+
 POSITIVE = "--time-limit must be a positive number of seconds"
 
 

@@ -32,7 +32,7 @@ def adjacent_interchange(p: Sequence[int], d: Sequence[int], order: Sequence[int
 
 
 @njit(cache=True, nogil=True)
-def _insertion(p: np.ndarray, d: np.ndarray, start: np.ndarray) -> np.ndarray:
+def insertion_kernel(p: np.ndarray, d: np.ndarray, start: np.ndarray) -> np.ndarray:
     """Passes over a snapshot of the order: remove each job and reinsert it at its best position (first on
     ties) when that lowers ΣT_j; until a pass changes nothing."""
     order = start.copy()
@@ -76,7 +76,7 @@ def _insertion(p: np.ndarray, d: np.ndarray, start: np.ndarray) -> np.ndarray:
 
 def insertion(p: Sequence[int], d: Sequence[int], order: Sequence[int]) -> list[int]:
     """Move single jobs to their best position while that improves (passes until a local optimum)."""
-    return _insertion(as_ints(p), as_ints(d), as_ints(order)).tolist()
+    return insertion_kernel(as_ints(p), as_ints(d), as_ints(order)).tolist()
 
 
 def iterated_local_search(
@@ -93,7 +93,7 @@ def iterated_local_search(
     Stops after ``iterations`` rounds or ``seconds``; seeded, so it is reproducible."""
     rng = random.Random(seed)
     p, d = as_ints(p), as_ints(d)
-    best = insertion(p, d, adjacent_interchange(p.tolist(), d.tolist(), start))
+    best = insertion(p, d, adjacent_interchange(p.tolist(), d.tolist(), as_ints(start).tolist()))
     best_cost = total_tardiness(p, d, best)
     current, current_cost = best, best_cost
     deadline = time.perf_counter() + seconds if seconds else None

@@ -30,4 +30,6 @@ def total_tardiness(p: Sequence[int], d: Sequence[int], order: Sequence[int], st
 
 
 def is_permutation(order: Sequence[int], n: int) -> bool:
+    if isinstance(order, np.ndarray):
+        return order.shape == (n,) and np.array_equal(np.sort(order), np.arange(n))
     return len(order) == n and sorted(order) == list(range(n))

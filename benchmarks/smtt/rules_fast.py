@@ -24,25 +24,59 @@ def _drop(left: np.ndarray, m: int, k: int) -> None:
 
 
 @njit(**JIT)
-def mdd_from(p: np.ndarray, d: np.ndarray, left: np.ndarray) -> np.ndarray:
-    """Smallest max(d_j, t + p_j); ties to the first job in ``left`` (the initial order; consumed)."""
-    n = left.shape[0]
-    order = np.empty(n, np.int64)
-    t = 0
-    for step in range(n):
-        m = n - step
-        best_k = 0
-        best = max(d[left[0]], t + p[left[0]])
-        for k in range(1, m):
-            j = left[k]
-            v = max(d[j], t + p[j])
-            if v < best:
-                best, best_k = v, k
-        j = left[best_k]
-        order[step] = j
-        t += p[j]
-        _drop(left, m, best_k)
-    return order
+def sort_by(keys: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``order`` stably sorted by keys[order]: LSD radix sort, 8 bits a pass (merge sort for huge spans)."""
+    n = order.shape[0]
+    out = order.copy()
+    if n < 2:
+        return out
+    lo = hi = keys[order[0]]
+    for j in order:
+        lo = min(lo, keys[j])
+        hi = max(hi, keys[j])
+    span = hi - lo
+    if span < 0 or span >= 1 << 40:  # overflowed or too many passes
+        return out[np.argsort(keys[out], kind="mergesort")]
+    spare = np.empty(n, np.int64)
+    count = np.empty(257, np.int64)
+    shift = 0
+    while (span >> shift) > 0:
+        count[:] = 0
+        for j in out:
+            count[(((keys[j] - lo) >> shift) & 255) + 1] += 1
+        for b in range(256):
+            count[b + 1] += count[b]
+        for j in out:
+            b = ((keys[j] - lo) >> shift) & 255
+            spare[count[b]] = j
+            count[b] += 1
+        out, spare = spare, out
+        shift += 8
+    return out
+
+
+@njit(**JIT)
+def _spt_order(p: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``np.lexsort((d, p))``: ascending p, ties by d, then index."""
+    return sort_by(p, sort_by(d, np.arange(p.shape[0])))
+
+
+@njit(**JIT)
+def _edd_order(p: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``np.lexsort((p, d))``: ascending d, ties by p, then index."""
+    return sort_by(d, sort_by(p, np.arange(p.shape[0])))
+
+
+@njit(**JIT)
+def _mdd_pick(p: np.ndarray, d: np.ndarray, left: np.ndarray, m: int, t: int) -> int:
+    """Position in left[:m] of the smallest modified due date max(d_j, t + p_j); first on ties."""
+    best_k = 0
+    best = max(d[left[0]], t + p[left[0]])
+    for k in range(1, m):
+        v = max(d[left[k]], t + p[left[k]])
+        if v < best:
+            best, best_k = v, k
+    return best_k
 
 
 @njit(**JIT)
@@ -73,22 +107,9 @@ def _mddc_pick(p: np.ndarray, d: np.ndarray, left: np.ndarray, m: int, t: int) -
 
 
 @njit(**JIT)
-def mddc_from(p: np.ndarray, d: np.ndarray, left: np.ndarray) -> np.ndarray:
-    n = left.shape[0]
-    order = np.empty(n, np.int64)
-    t = 0
-    for step in range(n):
-        k = _mddc_pick(p, d, left, n - step, t)
-        j = left[k]
-        order[step] = j
-        t += p[j]
-        _drop(left, n - step, k)
-    return order
-
-
-@njit(**JIT)
-def eddc_from(p: np.ndarray, d: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """EDDC's insertion pass over the initial order ``s`` (SPT, ties by d; consumed)."""
+def eddc(p: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """EDD Challenger: from SPT order (ties by d), pass a predecessor only while it would be early."""
+    s = _spt_order(p, d)
     n = s.shape[0]
     prefix = 0  # completion time of position i-1: the passes before i only permute positions 0..i-1
     start = s.copy()
@@ -159,44 +180,68 @@ def _move_to_end_if_better(p: np.ndarray, d: np.ndarray, order: np.ndarray, m: i
 
 
 @njit(**JIT)
-def aug_mdd(p: np.ndarray, d: np.ndarray) -> np.ndarray:
-    n = p.shape[0]
-    left = np.arange(n)
-    order = np.empty(n, np.int64)
-    t = 0
-    for step in range(n):
-        m = n - step
-        best_k = 0
-        best = max(d[left[0]], t + p[left[0]])
-        for k in range(1, m):
-            v = max(d[left[k]], t + p[left[k]])
-            if v < best:
-                best, best_k = v, k
-        j = left[best_k]
-        order[step] = j
-        t += p[j]
-        _drop(left, m, best_k)
-        _move_to_end_if_better(p, d, order, step + 1)
-    return order
-
-
-@njit(**JIT)
-def aug_mddc_from(p: np.ndarray, d: np.ndarray, left: np.ndarray) -> np.ndarray:
+def _build(p: np.ndarray, d: np.ndarray, left: np.ndarray, use_mddc: bool, augmented: bool) -> np.ndarray:
+    """Dispatch by MDD or MDDC from the initial order ``left`` (consumed); ``augmented`` adds Bean & Hall's
+    step after each job is appended."""
     n = left.shape[0]
     order = np.empty(n, np.int64)
     t = 0
     for step in range(n):
-        k = _mddc_pick(p, d, left, n - step, t)
+        m = n - step
+        k = _mddc_pick(p, d, left, m, t) if use_mddc else _mdd_pick(p, d, left, m, t)
         j = left[k]
         order[step] = j
         t += p[j]
-        _drop(left, n - step, k)
-        _move_to_end_if_better(p, d, order, step + 1)
+        _drop(left, m, k)
+        if augmented:
+            _move_to_end_if_better(p, d, order, step + 1)
     return order
 
 
 @njit(**JIT)
-def keyed_dispatch(p: np.ndarray, d: np.ndarray, rule: int, k: float) -> np.ndarray:
+def edd(p: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Earliest due date, ties by index (a stable ``argsort(d)``)."""
+    return sort_by(d, np.arange(d.shape[0]))
+
+
+@njit(**JIT)
+def spt(p: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Shortest processing time, ties by earlier due date, then index."""
+    return _spt_order(p, d)
+
+
+@njit(**JIT)
+def mdd(p: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Modified due date (Baker & Bertrand 1982): smallest max(d_j, t + p_j); ties by index."""
+    return _build(p, d, np.arange(p.shape[0]), False, False)
+
+
+@njit(**JIT)
+def psk(p: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Panwalkar, Smith & Koulamas (1993): MDD scanned in SPT order (ties by d)."""
+    return _build(p, d, _spt_order(p, d), False, False)
+
+
+@njit(**JIT)
+def mddc(p: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """MDD Challenger (the seed paper): smallest μ_j; initial order EDD with ties by p."""
+    return _build(p, d, _edd_order(p, d), True, False)
+
+
+@njit(**JIT)
+def aug_mdd(p: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """MDD with Bean & Hall's move-to-end step after each job is appended."""
+    return _build(p, d, np.arange(p.shape[0]), False, True)
+
+
+@njit(**JIT)
+def aug_mddc(p: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """MDDC with Bean & Hall's move-to-end step after each job is appended."""
+    return _build(p, d, _edd_order(p, d), True, True)
+
+
+@njit(**JIT)
+def _keyed(p: np.ndarray, d: np.ndarray, rule: int, k: float) -> np.ndarray:
     """ATC (rule 0) or COVERT (rule 1): smallest (priority, d_j, p_j, j), as ``rules_reference``."""
     n = p.shape[0]
     left = np.arange(n)
@@ -229,3 +274,30 @@ def keyed_dispatch(p: np.ndarray, d: np.ndarray, rule: int, k: float) -> np.ndar
         t += p[j]
         _drop(left, m, best_k)
     return order
+
+
+@njit(**JIT)
+def atc(p: np.ndarray, d: np.ndarray, k: float = 2.0) -> np.ndarray:
+    """Apparent tardiness cost (Vepsalainen & Morton), unit weights, look-ahead k times the mean p."""
+    return _keyed(p, d, 0, k)
+
+
+@njit(**JIT)
+def covert(p: np.ndarray, d: np.ndarray, k: float = 2.0) -> np.ndarray:
+    """Cost over time (Carroll), unit weights."""
+    return _keyed(p, d, 1, k)
+
+
+KERNELS = {
+    "edd": edd,
+    "spt": spt,
+    "mdd": mdd,
+    "atc": atc,
+    "covert": covert,
+    "eddc": eddc,
+    "mddc": mddc,
+    "aug-mdd": aug_mdd,
+    "aug-mddc": aug_mddc,
+    "psk": psk,
+    "panneerselvam": panneerselvam,
+}

@@ -106,7 +106,7 @@ def evaluate(
     if as_json:
         print_json(result)
         return
-    console.print(report.markdown([result]), highlight=False)
+    console.print(report.markdown([result]), highlight=False, soft_wrap=True)
 
 
 def _evaluate_file(path: Path, instances: list, set_name: str) -> dict:
