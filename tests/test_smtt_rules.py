@@ -18,6 +18,7 @@ from optagent.benchmarks.smtt.heuristics import HEURISTICS, mdd, mddc
 from optagent.benchmarks.smtt.instances import Instance, load_set
 from optagent.benchmarks.smtt.local_search import insertion
 from optagent.benchmarks.smtt.objective import as_ints, tardiness, total_tardiness
+from optagent.benchmarks.smtt.rules_fast import sort_by
 from optagent.benchmarks.smtt.rules_reference import REFERENCE, edd_released, numpy_introsort_argsort
 
 # The paper's worked example (the shared README): p and d of six jobs.
@@ -63,6 +64,17 @@ def test_compiled_rule_equals_the_reference(name):
         assert compiled(as_ints(p), as_ints(d)) == reference(p, d)  # arrays in: the same
         ties += len(set(p)) < len(p)
     assert ties > 100
+
+
+def test_radix_sort_is_a_stable_argsort():
+    rng = random.Random(6)
+    for k in range(400):
+        n = rng.randint(0, 80)
+        scale = (3, 10**6, 2**62)[k % 3]  # many ties; a wide span (3 passes); a span that takes merge sort
+        keys = np.array([rng.randint(-scale, scale) for _ in range(n)], dtype=np.int64)
+        order = np.array(rng.sample(range(n), n), dtype=np.int64)
+        expected = order[np.argsort(keys[order], kind="stable")]
+        assert np.array_equal(sort_by(keys, order), expected)
 
 
 def test_mddc_ties_go_to_the_initial_order():

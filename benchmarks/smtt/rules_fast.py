@@ -174,8 +174,7 @@ def _move_to_end_if_better(p: np.ndarray, d: np.ndarray, order: np.ndarray, m: i
             best, best_k = moved, k
     if best_k >= 0:
         job = order[best_k]
-        for i in range(best_k, m - 1):
-            order[i] = order[i + 1]
+        _drop(order, m, best_k)
         order[m - 1] = job
 
 

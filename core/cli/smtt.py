@@ -30,19 +30,15 @@ def _require(ok: bool, option: str, rule: str, value: object, example: str) -> N
 @contextmanager
 def _progress(label: str, total: int) -> Iterator[Callable[..., None]]:
     """A progress bar on stderr; yields ``update(done, status="")``."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import TimeRemainingColumn as Remaining
 
-    columns = (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(
         TextColumn("[bold]{task.description}"),
-        *columns,
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        Remaining(),
         TextColumn("{task.fields[status]}"),
         console=err_console,
     ) as progress:
