@@ -39,6 +39,10 @@ def rate(run: Callable[[int], object], count: int, seconds: float, repeats: int)
     return statistics.median(rates)
 
 
+def per_s(rate: float) -> str:
+    return f"{rate:,.0f}" if rate >= 100 else f"{rate:.3g}"
+
+
 def plain_tardiness(p: list[int], d: list[int], order: list[int]) -> int:
     """The objective as it was: a Python loop."""
     t = total = 0
@@ -113,7 +117,7 @@ def main() -> None:
             b = rate(before, 20, args.seconds, args.repeats)
             a = rate(after, 20, args.seconds, args.repeats)
             al = rate(after_lists, 20, args.seconds, args.repeats)
-            print(f"| {name} | {n} | {b:,.1f} | {a:,.0f} | {al:,.0f} | {a / b:,.0f}× |", flush=True)
+            print(f"| {name} | {n} | {per_s(b)} | {per_s(a)} | {per_s(al)} | {a / b:,.0f}× |", flush=True)
 
 
 if __name__ == "__main__":
