@@ -24,7 +24,7 @@ from optagent.benchmarks.smtt.heuristics import HEURISTICS
 from optagent.benchmarks.smtt.instances import RDD, TF, generate
 from optagent.benchmarks.smtt.objective import as_ints, tardiness, total_tardiness
 from optagent.benchmarks.smtt.rules_fast import KERNELS
-from optagent.benchmarks.smtt.rules_reference import REFERENCE
+from optagent.benchmarks.smtt.rules_reference import REFERENCE, plain_tardiness
 
 
 def rate(run: Callable[[int], object], count: int, seconds: float, repeats: int) -> float:
@@ -41,15 +41,6 @@ def rate(run: Callable[[int], object], count: int, seconds: float, repeats: int)
 
 def per_s(rate: float) -> str:
     return f"{rate:,.0f}" if rate >= 100 else f"{rate:.3g}"
-
-
-def plain_tardiness(p: list[int], d: list[int], order: list[int]) -> int:
-    """The objective as it was: a Python loop."""
-    t = total = 0
-    for j in order:
-        t += p[j]
-        total += max(0, t - d[j])
-    return total
 
 
 def timed_subprocess(code: str, env: dict[str, str] | None = None) -> float:

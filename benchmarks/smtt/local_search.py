@@ -10,6 +10,7 @@ import numpy as np
 from numba import njit
 
 from optagent.benchmarks.smtt.objective import as_ints, tardiness, total_tardiness
+from optagent.benchmarks.smtt.rules_fast import prefix_tardiness
 
 
 def adjacent_interchange(p: Sequence[int], d: Sequence[int], order: Sequence[int]) -> list[int]:
@@ -51,12 +52,7 @@ def insertion_kernel(p: np.ndarray, d: np.ndarray, start: np.ndarray) -> np.ndar
                 if x != job:
                     rest[m] = x
                     m += 1
-            t = 0
-            late_before[0] = 0
-            for i in range(m):
-                t += p[rest[i]]
-                completion[i] = t
-                late_before[i + 1] = late_before[i] + max(0, t - d[rest[i]])
+            prefix_tardiness(p, d, rest, m, completion, late_before)
             late_after[m] = 0
             for i in range(m - 1, -1, -1):
                 late_after[i] = late_after[i + 1] + max(0, completion[i] + p[job] - d[rest[i]])

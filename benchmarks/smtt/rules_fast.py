@@ -153,17 +153,27 @@ def panneerselvam(p: np.ndarray, d: np.ndarray) -> np.ndarray:
 
 
 @njit(**JIT)
+def prefix_tardiness(
+    p: np.ndarray, d: np.ndarray, seq: np.ndarray, m: int, completion: np.ndarray, late: np.ndarray
+) -> int:
+    """Fill completion[i] (of seq[i]) and late[k] (total tardiness of seq[:k]) for seq[:m]; return the
+    completion time of seq[:m]."""
+    t = 0
+    late[0] = 0
+    for i in range(m):
+        t += p[seq[i]]
+        completion[i] = t
+        late[i + 1] = late[i] + max(0, t - d[seq[i]])
+    return t
+
+
+@njit(**JIT)
 def _move_to_end_if_better(p: np.ndarray, d: np.ndarray, order: np.ndarray, m: int) -> None:
     """Bean & Hall's step on order[:m]: move the earlier job whose move to the end lowers the partial total
     tardiness most (first on ties), if any does."""
     completion = np.empty(m, np.int64)
-    late_before = np.empty(m + 1, np.int64)  # tardiness of order[:k]
-    t = 0
-    late_before[0] = 0
-    for i in range(m):
-        t += p[order[i]]
-        completion[i] = t
-        late_before[i + 1] = late_before[i] + max(0, t - d[order[i]])
+    late_before = np.empty(m + 1, np.int64)
+    t = prefix_tardiness(p, d, order, m, completion, late_before)
     best, best_k = late_before[m], -1
     for k in range(m - 1):
         pk = p[order[k]]

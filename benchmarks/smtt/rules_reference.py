@@ -193,7 +193,8 @@ def panneerselvam(p: Sequence[int], d: Sequence[int]) -> list[int]:
     return order
 
 
-def _partial_tardiness(p: Sequence[int], d: Sequence[int], order: Sequence[int]) -> int:
+def plain_tardiness(p: Sequence[int], d: Sequence[int], order: Sequence[int]) -> int:
+    """ΣT_j of ``order`` in plain Python."""
     t = total = 0
     for j in order:
         t += p[j]
@@ -212,9 +213,9 @@ def augmented(rule_pick: Callable, initial: Callable) -> Rule:
             order.append(j)
             left.remove(j)
             t += p[j]
-            best, best_k = _partial_tardiness(p, d, order), -1
+            best, best_k = plain_tardiness(p, d, order), -1
             for k in range(len(order) - 1):
-                moved = _partial_tardiness(p, d, [*order[:k], *order[k + 1 :], order[k]])
+                moved = plain_tardiness(p, d, [*order[:k], *order[k + 1 :], order[k]])
                 if moved < best:
                     best, best_k = moved, k
             if best_k >= 0:
