@@ -4,8 +4,8 @@ Each rule takes (p, d) and returns a permutation of 0..n-1. The seed paper's rul
 the augmented variants, PSK, Panneerselvam) follow ../shared/benchmarks/smtt/README.md, which follows the
 released code of Çetinkaya et al. (2025): ties go to the first job in the stated initial order, as
 ``numpy.argmin`` does (index order when no initial order is stated). Float arithmetic is IEEE as in numpy:
-x/0 gives ±inf or nan instead of raising (only instances with p_j <= 0 reach it), and an argmin or argmax
-over values containing nan picks the first nan, as numpy does.
+x/0 gives ±inf or nan instead of raising (only instances with p_j <= 0 reach it), and an argmin over values
+containing nan picks the first nan, as numpy does. Panneerselvam's ties go to the last job (see there).
 """
 
 from __future__ import annotations
@@ -41,10 +41,11 @@ def first_best(jobs: Sequence[int], value: Callable[[int], float], *, largest: b
 
 
 def _dispatch(p: Sequence[int], d: Sequence[int], initial: list[int], pick: Callable) -> list[int]:
-    """Build the sequence front to back: ``pick(unscheduled in initial order, t)`` chooses the next job."""
+    """Build the sequence front to back: ``pick(p, d, unscheduled in initial order, t)`` chooses the next
+    job."""
     left, order, t = list(initial), [], 0
     while left:
-        j = pick(left, t)
+        j = pick(p, d, left, t)
         order.append(j)
         left.remove(j)
         t += p[j]
@@ -131,18 +132,21 @@ def spt(p: Sequence[int], d: Sequence[int]) -> list[int]:
     return spt_order(p, d)
 
 
+def mdd_pick(p: Sequence[int], d: Sequence[int], left: Sequence[int], t: int) -> int:
+    """The job of ``left`` with the smallest modified due date max(d_j, t + p_j), first on ties."""
+    return first_best(left, lambda j: max(d[j], t + p[j]))
+
+
 def mdd(p: Sequence[int], d: Sequence[int]) -> list[int]:
     """Modified due date (Baker & Bertrand 1982): smallest max(d_j, t + p_j); ties by index."""
-    return _dispatch(
-        p, d, list(range(len(p))), lambda left, t: first_best(left, lambda j: max(d[j], t + p[j]))
-    )
+    return _dispatch(p, d, list(range(len(p))), mdd_pick)
 
 
 def psk(p: Sequence[int], d: Sequence[int]) -> list[int]:
     """Panwalkar, Smith & Koulamas (1993): scan the unscheduled jobs in SPT order (ties by d) and keep the
     job of smallest modified due date, first on ties. This is MDD with SPT tie-breaking (Alidaee & Gopalan
     1997 prove PSK selects a minimum-MDD job)."""
-    return _dispatch(p, d, spt_order(p, d), lambda left, t: first_best(left, lambda j: max(d[j], t + p[j])))
+    return _dispatch(p, d, spt_order(p, d), mdd_pick)
 
 
 def mddc_priority(p: Sequence[int], d: Sequence[int], left: Sequence[int], t: int) -> Callable[[int], float]:
@@ -160,9 +164,13 @@ def mddc_priority(p: Sequence[int], d: Sequence[int], left: Sequence[int], t: in
     return mu
 
 
+def mddc_pick(p: Sequence[int], d: Sequence[int], left: Sequence[int], t: int) -> int:
+    return first_best(left, mddc_priority(p, d, left, t))
+
+
 def mddc(p: Sequence[int], d: Sequence[int]) -> list[int]:
     """MDD Challenger (the seed paper, as released): smallest μ_j; initial order EDD with ties by p."""
-    return _dispatch(p, d, edd_order(p, d), lambda left, t: first_best(left, mddc_priority(p, d, left, t)))
+    return _dispatch(p, d, edd_order(p, d), mddc_pick)
 
 
 def eddc(p: Sequence[int], d: Sequence[int]) -> list[int]:
@@ -225,16 +233,17 @@ def augmented(rule_pick: Callable, initial: Callable) -> Rule:
     return rule
 
 
-aug_mdd = augmented(
-    lambda p, d, left, t: first_best(left, lambda j: max(d[j], t + p[j])), lambda p, d: list(range(len(p)))
-)
-aug_mddc = augmented(lambda p, d, left, t: first_best(left, mddc_priority(p, d, left, t)), edd_order)
+aug_mdd = augmented(mdd_pick, lambda p, d: list(range(len(p))))
+aug_mddc = augmented(mddc_pick, edd_order)
 
 
 def _dispatch_keyed(p: Sequence[int], d: Sequence[int], priority: Callable[[int, int], float]) -> list[int]:
     """Smallest (priority(j, t), d_j, p_j, j) first: the tie-breaking of the classic rules ATC and COVERT."""
     return _dispatch(
-        p, d, list(range(len(p))), lambda left, t: min(left, key=lambda i: (priority(i, t), d[i], p[i], i))
+        p,
+        d,
+        list(range(len(p))),
+        lambda p, d, left, t: min(left, key=lambda i: (priority(i, t), d[i], p[i], i)),
     )
 
 
