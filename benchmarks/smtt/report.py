@@ -19,7 +19,7 @@ def markdown(evaluations: list[dict[str, Any]]) -> str:
         ratio = "n/a" if o["ratio_of_sums"] is None else f"{o['ratio_of_sums']:.4f}"
         lines.append(
             f"| {e['heuristic']} | {e['set']} | {gap} | {ratio} | {o['optimal_hits']}/{o['instances']} | "
-            f"{o['zero_optimum_solved']}/{o['zero_optimum']} | {o['mean_seconds']:.4f} |"
+            f"{o['zero_optimum_solved']}/{o['zero_optimum']} | {o['mean_seconds']:.3g} |"
         )
     for e in evaluations:
         lines += [

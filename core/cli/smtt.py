@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -19,10 +22,35 @@ app = typer.Typer(
 DATA = typer.Option(None, "--data-dir", help="Folder holding smtt/ [default: $OPTAGENT_BENCHMARKS].")
 
 
+def _require(ok: bool, option: str, rule: str, value: object, example: str) -> None:
+    if not ok:
+        raise InputError(f"{option} must be {rule}, got {value}", hint=f"e.g. {option} {example}")
+
+
+@contextmanager
+def _progress(label: str, total: int) -> Iterator[Callable[..., None]]:
+    """A progress bar on stderr; yields ``update(done, status="")``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import TimeRemainingColumn as Remaining
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        Remaining(),
+        TextColumn("{task.fields[status]}"),
+        console=err_console,
+    ) as progress:
+        task = progress.add_task(escape(label), total=total, status="")
+        yield lambda done, status="": progress.update(task, completed=done, status=escape(status))
+
+
 def _instances(set_name: str, data_dir: Path | None, ids: str | None, limit: int | None):
     from optagent.benchmarks.registry import data_dir as resolve
     from optagent.benchmarks.smtt.instances import load_set
 
+    _require(limit is None or limit >= 1, "--limit", "at least 1", limit, "10")
     instances = load_set(set_name, resolve(data_dir))
     if ids:
         wanted = {i.strip() for i in ids.split(",") if i.strip()}
@@ -38,12 +66,16 @@ def _instances(set_name: str, data_dir: Path | None, ids: str | None, limit: int
 @app.command("eval")
 def evaluate(
     heuristic: str = typer.Option(
-        ..., "--heuristic", help="edd, spt, mdd, atc, covert, NAME+ls, ils, or FILE.py"
+        ...,
+        "--heuristic",
+        help="edd, spt, mdd, atc, covert, eddc, mddc, aug-mdd, aug-mddc, psk, panneerselvam, NAME+ls, ils, "
+        "or FILE.py",
     ),
     set_name: str = typer.Option(..., "--set", help="n20, n20-alt, n20-normal, n100, n200 or n500."),
     ids: str | None = typer.Option(None, help="Comma-separated instance ids."),
     limit: int | None = typer.Option(None, help="Only the first N instances."),
     ils_iterations: int = typer.Option(100, help="Rounds of the ils heuristic."),
+    seed: int = typer.Option(0, help="Random seed of the ils heuristic."),
     md: Path | None = typer.Option(None, "--md", help="Write a Markdown report."),
     html: Path | None = typer.Option(None, "--html", help="Write a self-contained HTML report."),
     data_dir: Path | None = DATA,
@@ -53,13 +85,16 @@ def evaluate(
     from optagent.benchmarks.smtt import evaluate as ev
     from optagent.benchmarks.smtt import report
 
+    _require(ils_iterations >= 0, "--ils-iterations", "at least 0", ils_iterations, "100")
     instances = _instances(set_name, data_dir, ids, limit)
     if heuristic.endswith(".py"):
         result = _evaluate_file(Path(heuristic), instances, set_name)
     else:
-        result = ev.evaluate(
-            heuristic, ev.named(heuristic, ils_iterations=ils_iterations), instances, set_name
-        )
+        sequencer = ev.named(heuristic, ils_iterations=ils_iterations, seed=seed)
+        with _progress(f"{heuristic} on {set_name}", len(instances)) as update:
+            result = ev.evaluate(
+                heuristic, sequencer, instances, set_name, progress=lambda done, _total: update(done)
+            )
     if md:
         md.write_text(report.markdown([result]), encoding="utf-8")
     if html:
@@ -67,7 +102,7 @@ def evaluate(
     if as_json:
         print_json(result)
         return
-    console.print(report.markdown([result]), highlight=False)
+    console.print(report.markdown([result]), highlight=False, soft_wrap=True)
 
 
 def _evaluate_file(path: Path, instances: list, set_name: str) -> dict:
@@ -111,39 +146,49 @@ def exact(
     as_json: bool = typer.Option(False, "--json"),
 ):
     """Solve instances exactly; per instance: optimum found, proven or not, time, and the stored optimum."""
+    import time
+
     from optagent.benchmarks.smtt.exact_bb import solve_bb
     from optagent.benchmarks.smtt.exact_dp import solve_dp
     from optagent.benchmarks.smtt.exact_mip import solve_mip
 
     if method not in ("dp", "bb", "mip"):
         raise InputError(f"unknown method {method!r}", hint="dp, bb or mip")
+    _require(
+        math.isfinite(time_limit) and time_limit > 0,
+        "--time-limit",
+        "a positive number of seconds",
+        time_limit,
+        "60",
+    )
+    instances = _instances(set_name, data_dir, ids, limit)
     rows = []
-    for instance in _instances(set_name, data_dir, ids, limit):
-        if method == "dp":
-            import time
-
-            start = time.perf_counter()
-            value, _ = solve_dp(instance.p, instance.d)
-            row = {"value": value, "proven": True, "seconds": round(time.perf_counter() - start, 4)}
-        else:
-            solver = solve_bb if method == "bb" else solve_mip
-            r = solver(instance.p, instance.d, time_limit=time_limit)
-            row = {"value": r.value, "proven": r.proven, "seconds": round(r.seconds, 4)}
-        rows.append(
-            {
-                "id": instance.id,
-                "class": instance.group,
-                **row,
-                "stored_optimum": instance.opt,
-                "agrees": row["value"] == instance.opt if instance.opt is not None else None,
-            }
-        )
-        if not as_json:
-            err_console.print(
-                f"{instance.id}: {row['value']} ({'proven' if row['proven'] else 'not proven'}, "
-                f"{row['seconds']:.2f} s)",
-                highlight=False,
+    with _progress(f"{method} on {set_name}", len(instances)) as update:
+        for instance in instances:
+            if method == "dp":
+                start = time.perf_counter()
+                value, _ = solve_dp(instance.p, instance.d)
+                row = {"value": value, "proven": True, "seconds": round(time.perf_counter() - start, 4)}
+            else:
+                solver = solve_bb if method == "bb" else solve_mip
+                r = solver(instance.p, instance.d, time_limit=time_limit)
+                row = {"value": r.value, "proven": r.proven, "seconds": round(r.seconds, 4)}
+            rows.append(
+                {
+                    "id": instance.id,
+                    "class": instance.group,
+                    **row,
+                    "stored_optimum": instance.opt,
+                    "agrees": row["value"] == instance.opt if instance.opt is not None else None,
+                }
             )
+            if not as_json:
+                err_console.print(
+                    f"{instance.id}: {row['value']} ({'proven' if row['proven'] else 'not proven'}, "
+                    f"{row['seconds']:.2f} s)",
+                    highlight=False,
+                )
+            update(len(rows), f"{sum(r['proven'] for r in rows)} proven")
     summary = {
         "method": method,
         "set": set_name,
@@ -178,8 +223,7 @@ def discover(
     from optagent.benchmarks.smtt.discovery import Discovery
     from optagent.cli.solve import make_cli_llm
 
-    if budget < 1:
-        raise InputError("--budget must be at least 1", hint="e.g. --budget 20")
+    _require(budget >= 1, "--budget", "at least 1", budget, "20")
     llm = make_cli_llm(model, base_url, api_key, 120.0, False)
     if hasattr(llm, "all_temperatures"):
         llm.all_temperatures = True  # every call has its own sample index: a rerun replays from the cache
