@@ -18,6 +18,7 @@ from optagent.agent.steps import Step
 from optagent.errors import InputError
 from optagent.formulations import Formulation
 from optagent.formulations.render import render_text
+from optagent.limits import check_problem_text
 from optagent.prompts import PROMPT_SET_VERSION
 from optagent.sandbox import WorkerPool
 from optagent.sandbox.executor import Executor
@@ -123,8 +124,9 @@ def _assemble(state: dict[str, Any], deps: Deps, seconds: float) -> Answer:
 def _setup(
     text: str, llm: LLM | None, executor: Executor | None, model: str | None, config: RunConfig
 ) -> Deps:
-    if not isinstance(text, str) or not text.strip():
-        raise InputError("the problem text is empty", hint="describe the optimization problem in words")
+    if not isinstance(text, str):
+        raise InputError("the problem text must be a string", hint="describe the problem in words")
+    check_problem_text(text)  # not empty, not longer than optagent.limits.MAX_PROBLEM_CHARS
     return Deps(llm=llm or make_llm(model=model), executor=executor or default_executor(), config=config)
 
 
@@ -158,7 +160,9 @@ def stream(
     executor: Executor | None = None,
     **options: Any,
 ) -> Iterator[Step | Answer]:
-    """Yield each step as it finishes, then the Answer (one sample)."""
+    """Like ``solve`` (one sample): yield each ``Step`` as it finishes, then the ``Answer``.
+
+    Takes the same arguments and options as ``optagent.solve``; see ``help(optagent.solve)``."""
     deps = _setup(text, llm, executor, model, _config(mode, solver, budget, 1, **options))
     yield from _run(text, deps)
 
@@ -175,7 +179,25 @@ def solve(
     executor: Executor | None = None,
     **options: Any,
 ) -> Answer:
-    """Model and solve a problem stated in words. ``samples`` > 1: self-consistency over k runs."""
+    """Model and solve a problem stated in words; returns an ``Answer`` (verdict, objective, values,
+    formulation, program, explanation, steps, tokens, cost).
+
+    Args:
+        text: the problem in words (at most ``optagent.limits.MAX_PROBLEM_CHARS`` characters).
+        model: an LLM spec such as ``"gpt-4o"``, ``"ollama:qwen2.5:14b"``, ``"hf:/path"`` or
+            ``"scripted:replies.json"``; default: ``OPTAGENT_MODEL``, then the config file.
+        mode: ``"full"`` (formulation and an independent program, cross-checked), ``"ir"`` (formulation
+            only), ``"code"`` (program only) or ``"five-element"`` (formulation, then a program from it).
+        solver: ``"auto"``, ``"highs"``, ``"scip"`` or ``"gurobi"`` for the formulation.
+        budget: repair attempts allowed after the first try of each step.
+        samples: k > 1 runs k samples at temperature 0.7 and reports the largest cluster of objectives.
+        llm: an LLM object (any ``complete(LLMRequest) -> LLMResponse``), instead of ``model``.
+        executor: the sandbox that runs generated programs (default: a shared warm pool).
+        **options: other ``RunConfig`` settings: ``time_limit`` (solver seconds per solve, 60),
+            ``code_library`` (``"pyomo"`` or ``"gurobipy"``), ``code_timeout`` (sandbox seconds per program,
+            120), ``temperature`` (0.0), ``tolerance`` (relative agreement of two objectives, 1e-6).
+            An unknown option is a TypeError; a bad value an ``InputError`` before any LLM call.
+    """
     config = _config(mode, solver, budget, samples, **options)
     deps = _setup(text, llm, executor, model, config)
     answers = []

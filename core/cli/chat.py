@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
+from optagent.cli.options import LLM_TIMEOUT, make_cli_llm
 from optagent.cli.output import console, print_error
 from optagent.errors import OptagentError
 
@@ -27,16 +28,16 @@ def chat(
     ),
     base_url: str | None = typer.Option(None, help="OpenAI-compatible server URL."),
     api_key: str | None = typer.Option(None, help="API key."),
+    llm_timeout: float | None = LLM_TIMEOUT,
     mode: str = typer.Option("full", help="full, ir, code or five-element."),
     solver: str = typer.Option("auto", help="auto, highs, scip or gurobi."),
-    budget: int = typer.Option(4, help="Repair attempts allowed."),
+    budget: int = typer.Option(4, min=0, help="Repair attempts allowed."),
 ):
     """A conversation about one model; follow-ups modify it and re-solve, showing what changed."""
     from optagent.agent.config import RunConfig
     from optagent.agent.session import ChatSession
-    from optagent.cli.solve import make_cli_llm
 
-    llm = make_cli_llm(model, base_url, api_key, 120.0, False)
+    llm = make_cli_llm(model, base_url, api_key, llm_timeout, False)
     session = ChatSession(llm=llm, config=RunConfig(mode=mode, solver=solver, budget=budget))
     console.print(f"[bold]optagent chat[/] ({escape(llm.model_id)}). Type /help for commands.")
     pending = [file.read_text(encoding="utf-8")] if file else []

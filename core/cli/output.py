@@ -10,12 +10,31 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-console = Console()
-err_console = Console(stderr=True)
+PIPE_WIDTH = 10_000  # output into a pipe or a file: lines are never hard-wrapped, table cells never cut
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """A terminal gets rich's usual wrapping at its width; a pipe or a file gets whole lines (soft wrap) and
+    tables as wide as their content, so ``| grep`` and ``> file`` see all that was printed, uncut."""
+    console = Console(stderr=stderr)
+    if console.is_terminal:
+        return console
+    return Console(stderr=stderr, width=PIPE_WIDTH, soft_wrap=True)
+
+
+console = make_console()
+err_console = make_console(stderr=True)
 
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def print_written(*paths: object) -> None:
+    """Say which files a command wrote (on stderr, so stdout stays the command's output)."""
+    for path in paths:
+        if path:
+            err_console.print(f"wrote {escape(str(path))}", highlight=False, soft_wrap=True)
 
 
 def print_error(message: str, hint: str = "") -> None:

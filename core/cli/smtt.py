@@ -9,14 +9,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from optagent.cli.output import console, err_console, print_json
+from optagent.cli.options import json_option, make_cli_llm, positive
+from optagent.cli.output import console, err_console, print_json, print_written
 from optagent.errors import InputError
 
 app = typer.Typer(
     help="Single-machine total tardiness: heuristics, exact optima, LLM heuristic search.",
     no_args_is_help=True,
 )
-DATA = typer.Option(None, "--data-dir", help="Folder holding smtt/ [default: $OPTAGENT_BENCHMARKS].")
+DATA = typer.Option(None, "--data-dir", help="Folder holding smtt/ (default: $OPTAGENT_BENCHMARKS).")
 
 
 def _instances(set_name: str, data_dir: Path | None, ids: str | None, limit: int | None):
@@ -42,12 +43,12 @@ def evaluate(
     ),
     set_name: str = typer.Option(..., "--set", help="n20, n20-alt, n20-normal, n100, n200 or n500."),
     ids: str | None = typer.Option(None, help="Comma-separated instance ids."),
-    limit: int | None = typer.Option(None, help="Only the first N instances."),
-    ils_iterations: int = typer.Option(100, help="Rounds of the ils heuristic."),
+    limit: int | None = typer.Option(None, min=1, help="Only the first N instances."),
+    ils_iterations: int = typer.Option(100, min=1, help="Rounds of the ils heuristic."),
     md: Path | None = typer.Option(None, "--md", help="Write a Markdown report."),
     html: Path | None = typer.Option(None, "--html", help="Write a self-contained HTML report."),
     data_dir: Path | None = DATA,
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option(),
 ):
     """Score a heuristic against the stored optima: mean gap, ratio of sums, optimal hits, per class."""
     from optagent.benchmarks.smtt import evaluate as ev
@@ -64,6 +65,7 @@ def evaluate(
         md.write_text(report.markdown([result]), encoding="utf-8")
     if html:
         html.write_text(report.html_page([result]), encoding="utf-8")
+    print_written(md, html)
     if as_json:
         print_json(result)
         return
@@ -104,11 +106,13 @@ def _evaluate_file(path: Path, instances: list, set_name: str) -> dict:
 def exact(
     set_name: str = typer.Option(..., "--set", help="n20, n20-alt, n20-normal, n100, n200 or n500."),
     ids: str | None = typer.Option(None, help="Comma-separated instance ids."),
-    limit: int | None = typer.Option(None, help="Only the first N instances."),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="Seconds per instance (bb, mip)."),
+    limit: int | None = typer.Option(None, min=1, help="Only the first N instances."),
+    time_limit: float = typer.Option(
+        60.0, "--time-limit", callback=positive, help="Seconds per instance (bb, mip)."
+    ),
     method: str = typer.Option("bb", help="dp (n <= 25), bb (decomposition search) or mip (HiGHS)."),
     data_dir: Path | None = DATA,
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option(),
 ):
     """Solve instances exactly; per instance: optimum found, proven or not, time, and the stored optimum."""
     from optagent.benchmarks.smtt.exact_bb import solve_bb
@@ -166,21 +170,18 @@ def discover(
     model: str | None = typer.Option(None, "--model", "-m", help="LLM spec, e.g. gpt-4o."),
     base_url: str | None = typer.Option(None, help="OpenAI-compatible server URL."),
     api_key: str | None = typer.Option(None, help="API key."),
-    budget: int = typer.Option(20, help="LLM calls in all (a rerun continues the same search)."),
+    budget: int = typer.Option(20, min=1, help="LLM calls in all (a rerun continues the same search)."),
     out: Path = typer.Option(Path("runs/smtt-discovery"), help="Folder for the log and the best heuristics."),
     test_set: str | None = typer.Option("n100", "--test-set", help="Report the best heuristic on this set."),
-    seed: int = typer.Option(0, help="Random seed of the search."),
+    seed: int = typer.Option(0, min=0, help="Random seed of the search."),
     data_dir: Path | None = DATA,
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option(),
 ):
     """Evolve heuristics with an LLM; candidates run sandboxed on generated instances; resumable."""
     from optagent.agent.api import default_executor
     from optagent.benchmarks.smtt.discovery import Discovery
-    from optagent.cli.solve import make_cli_llm
 
-    if budget < 1:
-        raise InputError("--budget must be at least 1", hint="e.g. --budget 20")
-    llm = make_cli_llm(model, base_url, api_key, 120.0, False)
+    llm = make_cli_llm(model, base_url, api_key, None, False)
     if hasattr(llm, "all_temperatures"):
         llm.all_temperatures = True  # every call has its own sample index: a rerun replays from the cache
     search = Discovery(llm, default_executor(), out / "candidates.jsonl", seed=seed)
