@@ -20,7 +20,7 @@ from optagent.cli.options import (
     positive,
     time_limit_option,
 )
-from optagent.cli.output import PIPE_WIDTH, console, err_console, print_json, print_written
+from optagent.cli.output import PIPE_WIDTH, console, err_console, print_json, write_output
 from optagent.errors import InputError
 
 app = typer.Typer(help="Benchmark datasets, runs, reports, exports and label audits.", no_args_is_help=True)
@@ -217,13 +217,10 @@ def report(
     loaded = load_runs(list(runs))
     extra = [custom_rule(tolerance, kind)] if tolerance is not None else []
     text = markdown(loaded, extra)
-    for path, content in ((md, lambda: text), (html, lambda: html_report(loaded, extra))):
-        if path:
-            try:
-                path.write_text(content(), encoding="utf-8")
-            except OSError as exc:
-                raise InputError(f"cannot write {path}: {exc.strerror}", hint="choose another path") from None
-            print_written(path)
+    if md:
+        write_output(md, text)
+    if html:
+        write_output(html, html_report(loaded, extra))
     if not md and not html:
         typer.echo(text)
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from optagent.errors import InputError
 
 PIPE_WIDTH = 10_000  # output into a pipe or a file: lines are never hard-wrapped, table cells never cut
 
@@ -28,6 +31,16 @@ err_console = make_console(stderr=True)
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write a file the user asked for (a report, a rendering) and say so; a path that cannot be written is
+    an input error."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}", hint="choose another path") from None
+    print_written(path)
 
 
 def print_written(*paths: object) -> None:
