@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import runpy
 import shutil
 import signal
@@ -20,6 +21,7 @@ from conftest import EXAMPLES, ROOT
 from fake_openai import FakeOpenAI
 
 from optagent.benchmarks import registry
+from optagent.errors import InputError
 from optagent.evaluation.records import RunFile
 from optagent.formulations.model import Formulation
 from optagent.formulations.solve import solve
@@ -84,7 +86,7 @@ def test_the_shipped_replay_is_built_from_the_shipped_sources():
         (['{"question": "Max x.", "answer": "about five"}'], "neither a number nor null"),
         (
             ['{"question": "A", "answer": 1, "id": "a"}', '{"question": "B", "answer": 2, "id": "a"}'],
-            "line 1",
+            "line 2: id 'a' was used on line 1 already",
         ),
         (["", "  "], "holds no problems"),
     ],
@@ -92,10 +94,15 @@ def test_the_shipped_replay_is_built_from_the_shipped_sources():
 def test_a_bad_problem_file_is_named_with_its_line(tmp_path, lines, message):
     path = tmp_path / "mine.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    proc = run_cli(
-        "bench", "run", str(path), "--model", f"scripted:{REPLAY}", "--out", str(tmp_path / "r.jsonl")
-    )
-    assert proc.returncode == 1 and message in proc.stderr and not (tmp_path / "r.jsonl").exists()
+    with pytest.raises(InputError, match=re.escape(message)):
+        registry.load(str(path))
+
+
+def test_bench_run_refuses_a_bad_or_missing_problem_file_before_any_work(tmp_path):
+    path, out = tmp_path / "mine.jsonl", tmp_path / "r.jsonl"
+    path.write_text('{"question": "Maximise x."}\n')
+    proc = run_cli("bench", "run", str(path), "--model", f"scripted:{REPLAY}", "--out", str(out))
+    assert proc.returncode == 1 and "line 1 has no 'answer'" in proc.stderr and not out.exists()
     missing = run_cli("bench", "run", str(tmp_path / "absent.jsonl"), "--model", f"scripted:{REPLAY}")
     assert missing.returncode == 1 and "absent.jsonl: no such file" in missing.stderr
 
