@@ -28,6 +28,7 @@ from optagent.prompts import PROMPT_SET_VERSION
 from optagent.sandbox.executor import Executor
 
 TIMING_FIELDS = ("latency_s", "finished_at")
+FEEDBACK_CHARS = 2000  # each step's feedback kept in the record, head and tail
 # LLM errors that would fail every problem alike (a refused key, an unknown model, no server) stop the run,
 # with no record for the problem, so a rerun after the fix resumes. Other LLM errors fail one problem.
 STOPS_THE_RUN = (LLMNotConfigured, LLMAuthError, LLMModelNotFound, LLMUnavailable)
@@ -36,7 +37,28 @@ STOPS_THE_RUN = (LLMNotConfigured, LLMAuthError, LLMModelNotFound, LLMUnavailabl
 def prediction_of(answer: Answer | None) -> Prediction:
     if answer is None or answer.verdict == "failed":
         return Prediction(None, "none")
-    return Prediction(answer.objective, answer.status)
+    return Prediction(answer.objective, answer.status, dict(answer.quantities))
+
+
+def asked_quantities(problem: Problem) -> list[str]:
+    """The quantities a dataset scored under all-keys asks for, by their descriptions (never their values):
+    the agent is told them, as ReSocratic's own scorer tells its model."""
+    return list(problem.expected.quantities) if "optibench-all-keys" in spec(problem.dataset).rules else []
+
+
+def _bounded(text: str, limit: int = FEEDBACK_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n[... {len(text) - limit} characters cut ...]\n{text[-half:]}"
+
+
+def step_records(answer: Answer) -> list[dict[str, Any]]:
+    """Each step: node, outcome, summary, and the exact feedback sent back to the LLM (bounded)."""
+    return [
+        {"node": s.node, "outcome": s.outcome, "summary": s.summary, "feedback": _bounded(s.feedback)}
+        for s in answer.steps
+    ]
 
 
 def make_record(
@@ -53,9 +75,14 @@ def make_record(
         "expected": {
             "objective": problem.expected.objective,
             "infeasible": problem.expected.infeasible,
+            "quantities": problem.expected.quantities,
             "raw": problem.expected.raw,
         },
-        "predicted": {"objective": predicted.objective, "status": predicted.status},
+        "predicted": {
+            "objective": predicted.objective,
+            "status": predicted.status,
+            "quantities": predicted.quantities,
+        },
         "scores": scores,
         "verdict": answer.verdict if answer else "error",
         "error": error,
@@ -74,6 +101,14 @@ def make_record(
             formulation=answer.formulation,
             code=answer.code,
             notes=answer.notes + answer.assumptions,
+            steps=step_records(answer),
+            checks=answer.checks,
+            readings=[r.to_dict() for r in answer.readings],
+            quantities=answer.quantities,
+            sense=answer.sense,
+            answer_from=answer.answer_from,
+            bound=answer.bound,
+            gap=answer.gap,
         )
     return record
 
@@ -123,6 +158,7 @@ def run_benchmark(
                 solver=config.solver,
                 budget=config.budget,
                 samples=config.samples,
+                asks=asked_quantities(problem),
                 **options,
             )
         except STOPS_THE_RUN:

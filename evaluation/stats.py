@@ -11,6 +11,10 @@ from typing import Any
 from optagent.benchmarks.problem import Expected
 from optagent.evaluation.scoring import Prediction, Rule, score
 
+# Verdicts with an answer; "verified" is how run files written before the verdicts were renamed say "agreed".
+ANSWERED_OK = ("agreed", "solved", "ambiguous", "verified")
+ANSWERED = (*ANSWERED_OK, "disputed")
+
 
 @dataclass(frozen=True)
 class Accuracy:
@@ -43,10 +47,14 @@ def rescore(record: dict[str, Any], rules: list[Rule]) -> dict[str, bool | None]
     """Scores from the stored prediction and label only: no LLM, no solver."""
     e = record["expected"]
     expected = Expected(
-        objective=e.get("objective"), infeasible=bool(e.get("infeasible")), raw=e.get("raw", "")
+        objective=e.get("objective"),
+        infeasible=bool(e.get("infeasible")),
+        quantities=e.get("quantities") or {},
+        raw=e.get("raw", ""),
     )
     p = record["predicted"]
-    return score(expected, Prediction(p.get("objective"), p.get("status", "none")), rules)
+    predicted = Prediction(p.get("objective"), p.get("status", "none"), p.get("quantities") or {})
+    return score(expected, predicted, rules)
 
 
 def accuracy(records: list[dict[str, Any]], rule: Rule) -> Accuracy:
@@ -63,7 +71,7 @@ def by_group(records: list[dict[str, Any]], key: str, rule: Rule) -> dict[str, A
 
 
 def execution_rate(records: list[dict[str, Any]]) -> float:
-    answered = sum(1 for r in records if r.get("verdict") in ("verified", "solved", "disputed"))
+    answered = sum(1 for r in records if r.get("verdict") in ANSWERED)
     return answered / len(records) if records else 0.0
 
 
@@ -85,7 +93,7 @@ def repair_stats(records: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
         }
         for kind in kinds:
             out[kind]["seen"] += 1
-            out[kind]["fixed"] += record.get("verdict") in ("verified", "solved")
+            out[kind]["fixed"] += record.get("verdict") in ANSWERED_OK
     return {k: dict(v) for k, v in sorted(out.items())}
 
 

@@ -27,9 +27,7 @@ def build() -> dict[str, Any]:
         text = row["question"].strip()[:SNIPPET]
         formulation = json.loads((SOURCES / f"{row['id']}.json").read_text(encoding="utf-8"))
         program = (SOURCES / f"{row['id']}.py").read_text(encoding="utf-8")
-        understanding = {"summary": formulation["description"], "data_gaps": []}
         replies = {
-            "understand": json.dumps(understanding),
             "formulate": json.dumps(formulation, indent=1),
             "repair_formulation": json.dumps(formulation, indent=1),
             "code_from_text": f"```python\n{program}```",

@@ -7,7 +7,7 @@ import json
 import os
 
 import pytest
-from agent_fixtures import FORMULATION, FORMULATION_JSON, GOOD_CODE, OPTIMUM, PROBLEM, UNDERSTAND
+from agent_fixtures import FORMULATION, FORMULATION_JSON, GOOD_CODE, OPTIMUM, PROBLEM
 from cli_helpers import run_cli
 from fake_openai import FakeOpenAI
 
@@ -33,7 +33,6 @@ def more_carpentry() -> str:
 def test_chat_session_what_if_question_export_and_save(tmp_path, pool):
     llm = ScriptedLLM(
         {
-            "understand": [UNDERSTAND],
             "formulate": [FORMULATION_JSON],
             "chat_turn": [
                 "not json at all",  # an unusable reply is retried with the complaint
@@ -76,7 +75,6 @@ def test_chat_session_what_if_question_export_and_save(tmp_path, pool):
 
 def test_chat_cli_through_stdin(tmp_path):
     replies = {
-        "understand": [UNDERSTAND],
         "formulate": [FORMULATION_JSON],
         "code_from_text": [GOOD_CODE],
         "chat_turn": [more_carpentry()],
@@ -106,7 +104,7 @@ def run_cli_input(args, stdin, env):
 
 
 def test_solve_text_through_the_cli(tmp_path):
-    replies = {"understand": [UNDERSTAND], "formulate": [FORMULATION_JSON], "code_from_text": [GOOD_CODE]}
+    replies = {"formulate": [FORMULATION_JSON], "code_from_text": [GOOD_CODE]}
     problem = tmp_path / "problem.txt"
     problem.write_text(PROBLEM)
     env = {**os.environ, "OPTAGENT_CACHE_DIR": str(tmp_path)}
@@ -124,8 +122,8 @@ def test_solve_text_through_the_cli(tmp_path):
             env=env,
         )
     answer = json.loads(proc.stdout)
-    assert answer["verdict"] == "verified" and answer["objective"] == pytest.approx(OPTIMUM)
-    assert answer["route"][-1] == "diagnose:answer" and answer["llm_calls"] == 3
+    assert answer["verdict"] == "agreed" and answer["objective"] == pytest.approx(OPTIMUM)
+    assert answer["route"][-1] == "diagnose:answer" and answer["llm_calls"] == 2
 
 
 def test_solve_without_an_llm_prints_the_configuration_help(tmp_path):

@@ -97,7 +97,9 @@ def check(
             f"{solution}: expected a JSON object", hint='{"values": {"x": {"1": 2.0}}, "objective": 5}'
         )
     values = data.get("values", data)
-    report = check_solution(load(file), values, objective=data.get("objective"), tolerance=tolerance)
+    report = check_solution(
+        load(file), values, objective=data.get("objective"), tolerance=tolerance, strict_names=True
+    )
     if as_json:
         print_json(report.model_dump())
     else:
