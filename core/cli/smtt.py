@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,19 +11,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from optagent.cli.output import console, err_console, print_json
+from optagent.cli.options import json_option, make_cli_llm, positive
+from optagent.cli.output import console, err_console, print_json, print_written
 from optagent.errors import InputError
 
 app = typer.Typer(
     help="Single-machine total tardiness: heuristics, exact optima, LLM heuristic search.",
     no_args_is_help=True,
 )
-DATA = typer.Option(None, "--data-dir", help="Folder holding smtt/ [default: $OPTAGENT_BENCHMARKS].")
-
-
-def _require(ok: bool, option: str, rule: str, value: object, example: str) -> None:
-    if not ok:
-        raise InputError(f"{option} must be {rule}, got {value}", hint=f"e.g. {option} {example}")
+DATA = typer.Option(None, "--data-dir", help="Folder holding smtt/ (default: $OPTAGENT_BENCHMARKS).")
 
 
 @contextmanager
@@ -50,7 +45,6 @@ def _instances(set_name: str, data_dir: Path | None, ids: str | None, limit: int
     from optagent.benchmarks.registry import data_dir as resolve
     from optagent.benchmarks.smtt.instances import load_set
 
-    _require(limit is None or limit >= 1, "--limit", "at least 1", limit, "10")
     instances = load_set(set_name, resolve(data_dir))
     if ids:
         wanted = {i.strip() for i in ids.split(",") if i.strip()}
@@ -73,19 +67,18 @@ def evaluate(
     ),
     set_name: str = typer.Option(..., "--set", help="n20, n20-alt, n20-normal, n100, n200 or n500."),
     ids: str | None = typer.Option(None, help="Comma-separated instance ids."),
-    limit: int | None = typer.Option(None, help="Only the first N instances."),
-    ils_iterations: int = typer.Option(100, help="Rounds of the ils heuristic."),
-    seed: int = typer.Option(0, help="Random seed of the ils heuristic."),
+    limit: int | None = typer.Option(None, min=1, help="Only the first N instances."),
+    ils_iterations: int = typer.Option(100, min=0, help="Rounds of the ils heuristic."),
+    seed: int = typer.Option(0, min=0, help="Random seed of the ils heuristic."),
     md: Path | None = typer.Option(None, "--md", help="Write a Markdown report."),
     html: Path | None = typer.Option(None, "--html", help="Write a self-contained HTML report."),
     data_dir: Path | None = DATA,
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option(),
 ):
     """Score a heuristic against the stored optima: mean gap, ratio of sums, optimal hits, per class."""
     from optagent.benchmarks.smtt import evaluate as ev
     from optagent.benchmarks.smtt import report
 
-    _require(ils_iterations >= 0, "--ils-iterations", "at least 0", ils_iterations, "100")
     instances = _instances(set_name, data_dir, ids, limit)
     if heuristic.endswith(".py"):
         result = _evaluate_file(Path(heuristic), instances, set_name)
@@ -99,6 +92,7 @@ def evaluate(
         md.write_text(report.markdown([result]), encoding="utf-8")
     if html:
         html.write_text(report.html_page([result]), encoding="utf-8")
+    print_written(md, html)
     if as_json:
         print_json(result)
         return
@@ -139,11 +133,13 @@ def _evaluate_file(path: Path, instances: list, set_name: str) -> dict:
 def exact(
     set_name: str = typer.Option(..., "--set", help="n20, n20-alt, n20-normal, n100, n200 or n500."),
     ids: str | None = typer.Option(None, help="Comma-separated instance ids."),
-    limit: int | None = typer.Option(None, help="Only the first N instances."),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="Seconds per instance (bb, mip)."),
+    limit: int | None = typer.Option(None, min=1, help="Only the first N instances."),
+    time_limit: float = typer.Option(
+        60.0, "--time-limit", callback=positive, help="Seconds per instance (bb, mip)."
+    ),
     method: str = typer.Option("bb", help="dp (n <= 25), bb (decomposition search) or mip (HiGHS)."),
     data_dir: Path | None = DATA,
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option(),
 ):
     """Solve instances exactly; per instance: optimum found, proven or not, time, and the stored optimum."""
     import time
@@ -154,13 +150,6 @@ def exact(
 
     if method not in ("dp", "bb", "mip"):
         raise InputError(f"unknown method {method!r}", hint="dp, bb or mip")
-    _require(
-        math.isfinite(time_limit) and time_limit > 0,
-        "--time-limit",
-        "a positive number of seconds",
-        time_limit,
-        "60",
-    )
     instances = _instances(set_name, data_dir, ids, limit)
     rows = []
     with _progress(f"{method} on {set_name}", len(instances)) as update:
@@ -211,20 +200,18 @@ def discover(
     model: str | None = typer.Option(None, "--model", "-m", help="LLM spec, e.g. gpt-4o."),
     base_url: str | None = typer.Option(None, help="OpenAI-compatible server URL."),
     api_key: str | None = typer.Option(None, help="API key."),
-    budget: int = typer.Option(20, help="LLM calls in all (a rerun continues the same search)."),
+    budget: int = typer.Option(20, min=1, help="LLM calls in all (a rerun continues the same search)."),
     out: Path = typer.Option(Path("runs/smtt-discovery"), help="Folder for the log and the best heuristics."),
     test_set: str | None = typer.Option("n100", "--test-set", help="Report the best heuristic on this set."),
-    seed: int = typer.Option(0, help="Random seed of the search."),
+    seed: int = typer.Option(0, min=0, help="Random seed of the search."),
     data_dir: Path | None = DATA,
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option(),
 ):
     """Evolve heuristics with an LLM; candidates run sandboxed on generated instances; resumable."""
     from optagent.agent.api import default_executor
     from optagent.benchmarks.smtt.discovery import Discovery
-    from optagent.cli.solve import make_cli_llm
 
-    _require(budget >= 1, "--budget", "at least 1", budget, "20")
-    llm = make_cli_llm(model, base_url, api_key, 120.0, False)
+    llm = make_cli_llm(model, base_url, api_key, None, False)
     if hasattr(llm, "all_temperatures"):
         llm.all_temperatures = True  # every call has its own sample index: a rerun replays from the cache
     search = Discovery(llm, default_executor(), out / "candidates.jsonl", seed=seed)
