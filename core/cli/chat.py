@@ -44,7 +44,7 @@ def chat(
     history_file: Path | None = typer.Option(
         None,
         "--history-file",
-        help="Where typed lines are kept [default: ~/.local/state/optagent/chat-history].",
+        help="Where typed lines are kept (default: ~/.local/state/optagent/chat-history).",
     ),
     isolation: str | None = typer.Option(
         None,
