@@ -37,7 +37,7 @@ _TEXT_ESCAPES = {
     "\n": " ",
     "\t": " ",
 }
-# Characters outside Latin-1 and Latin Extended-A that descriptions often carry, in forms pdflatex knows.
+# Symbols that descriptions often carry, in forms pdflatex knows (accented letters need no mapping).
 _UNICODE_TEXT = {
     "—": "---",
     "–": "--",
