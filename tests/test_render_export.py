@@ -384,8 +384,11 @@ def test_export_drops_float_noise_and_keeps_every_coefficient(tmp_path, path, su
     compile_formulation(f).model.write(str(raw), format=fmt, io_options={"symbolic_solver_labels": True})
     for token in re.findall(r"(?<!\S)[+-]?\d+\.\d+(?:[eE][+-]?\d+)?(?!\S)", written.read_text()):
         assert len(re.sub(r"\D", "", token.split("e")[0].lstrip("+-0."))) <= 15, token
-    a, b = _read(written).getLp(), _read(raw).getLp()
+    tidy, noisy = _read(written).getModel(), _read(raw).getModel()
+    a, b = tidy.lp_, noisy.lp_
     assert (a.num_col_, a.num_row_) == (b.num_col_, b.num_row_)
+    np.testing.assert_array_equal(tidy.hessian_.index_, noisy.hessian_.index_)
+    np.testing.assert_allclose(tidy.hessian_.value_, noisy.hessian_.value_, rtol=5e-15, atol=0)
     for part in ("col_cost_", "col_lower_", "col_upper_", "row_lower_", "row_upper_"):
         np.testing.assert_allclose(getattr(a, part), getattr(b, part), rtol=5e-15, atol=0, err_msg=part)
     np.testing.assert_array_equal(a.a_matrix_.index_, b.a_matrix_.index_)
