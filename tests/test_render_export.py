@@ -452,3 +452,13 @@ def test_text_shows_a_broken_model_as_written_and_math_renders_refuse_it_clearly
     assert "balance: stock[t] >=  for all t in T where t > 1" in text
     with pytest.raises(InputError, match="bad index binding 't in'"):
         render_markdown(Formulation.from_data(base))
+
+
+def test_a_bare_set_binding_gets_an_index_name_no_symbol_uses(base):
+    base["parameters"].append({"name": "i", "value": 2})
+    base["variables"].append({"name": "y", "index": ["I", "T"], "type": "integer", "upper": "i"})
+    f = Formulation.from_data(base)
+    assert "y[i1, t] ∈ ℤ, 0 <= y[i1, t] <= i  for all i1 in I, t in T" in render_text(f)
+    assert r"y_{i1,t} \in \mathbb{Z},\; 0 \leq y_{i1,t} \leq i\quad \forall i1 \in I, t \in T" in (
+        render_markdown(f)
+    )
