@@ -57,7 +57,9 @@ def print_error(message: str, hint: str = "") -> None:
 
 
 def solution_table(result: Any, *, limit: int = 60, show_zero: bool = False) -> Table:
-    """Rich table of the nonzero variable values (all when ``show_zero``)."""
+    """Rich table of the nonzero variable values (all when ``show_zero``), never "-0"."""
+    from optagent.formulations.numtext import number_text
+
     table = Table(title="Solution", show_lines=False)
     table.add_column("variable")
     table.add_column("index")
@@ -71,7 +73,7 @@ def solution_table(result: Any, *, limit: int = 60, show_zero: bool = False) -> 
                 skipped += 1
                 continue
             if shown < limit:
-                table.add_row(name, index, f"{value:.6g}")
+                table.add_row(name, index, number_text(value, 6))
             shown += 1
     if shown > limit:
         table.caption = f"{shown - limit} more nonzero values not shown (use --json)"
