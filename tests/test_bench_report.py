@@ -249,7 +249,7 @@ def test_triage_says_when_the_best_optimum_it_quotes_is_not_proven():
     from optagent.evaluation.triage import _decide, _Probe, _Solves
 
     probes = [
-        _Probe("as formulated", optimum=53.15, proven=False, at_label="infeasible"),  # a time-limited incumbent
+        _Probe("as formulated", optimum=53.15, proven=False, at_label="infeasible"),  # time-limited
         _Probe("per week", optimum=60.0, proven=True, at_label="infeasible"),
     ]
     found = _decide("p", 35.0, "minimize", probes, _Solves(2.0))
