@@ -9,6 +9,7 @@ from optagent.errors import InputError
 from optagent.formulations.inputs import load_json
 
 _FENCE = re.compile(r"```([a-zA-Z0-9_+-]*)[ \t]*\n(.*?)```", re.DOTALL)
+_OPEN_PYTHON = re.compile(r"```(?:python3?|py)[ \t]*\n", re.IGNORECASE)
 
 
 class ReplyFormatError(ValueError):
@@ -70,6 +71,9 @@ def extract_code(text: str) -> str:
     python = [body for lang, body in blocks if lang.lower() in ("python", "py", "python3")]
     if python:
         return python[-1].strip() + "\n"
+    unclosed = _OPEN_PYTHON.search(text)
+    if unclosed and "```" not in text[unclosed.end() :]:
+        return text[unclosed.end() :].strip() + "\n"  # the closing fence is missing: the rest is the program
     if len(blocks) == 1:
         return blocks[0][1].strip() + "\n"
     if re.search(r"^\s*(def |import |from \S+ import )", text, re.MULTILINE) and "```" not in text:

@@ -10,7 +10,16 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from optagent.errors import InputError
 from optagent.formulations import inputs
@@ -128,6 +137,15 @@ class VarDef(_Strict):
         0.0, description="Lower bound: number, expression over data and indices, or null (free)."
     )
     upper: Bound = Field(None, description="Upper bound: number, expression over data and indices, or null.")
+
+    @model_serializer(mode="wrap")
+    def _keep_free_lower(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A free variable keeps ``"lower": null`` in every dump: dropped (``exclude_none``), it would come
+        back as the default lower bound 0."""
+        data = handler(self)
+        if self.lower is None and isinstance(data, dict):
+            data["lower"] = None
+        return data
 
 
 class Sense(str, Enum):

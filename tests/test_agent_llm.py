@@ -173,8 +173,13 @@ def test_extract_code():
     assert extract_code("think\n```python\nx = 1\n```\nmore\n```python\ny = 2\n```") == "y = 2\n"
     assert extract_code("```\nimport math\n```") == "import math\n"
     assert extract_code("import math\nprint(1)") == "import math\nprint(1)\n"
+    # a reply whose closing fence is missing (seen from a model on a long program) still gives its program
+    assert extract_code("Reasoning.\n```python\nimport math\nx = 1\n") == "import math\nx = 1\n"
+    assert extract_code('```json\n{"a": 1}\n```\n```python\nx = 1\n') == "x = 1\n"  # lean reply
     with pytest.raises(ReplyFormatError, match="no ```python block"):
         extract_code("I cannot do that")
+    with pytest.raises(ReplyFormatError, match="no ```python block"):
+        extract_code("```json\n{}\n```\n```text\nnot a program\n```")
 
 
 def test_prompts_render_strictly():

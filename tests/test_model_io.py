@@ -40,3 +40,25 @@ def test_load_errors_are_clear(tmp_path):
         Formulation.load(bad)
     assert "objective: Field required" in exc.value.message
     assert "variables: List should have at least 1 item" in exc.value.message
+
+
+def test_a_free_variable_stays_free_through_every_round_trip():
+    """``"lower": null`` means free; dropped by exclude_none it would come back as the default bound 0."""
+    from optagent.agent.nodes.formulate import accept_formulation
+    from optagent.formulations.edits import apply_edits
+    from optagent.formulations.solve import solve
+
+    data = {
+        "name": "free",
+        "variables": [{"name": "x", "lower": None, "upper": 5}, {"name": "y", "upper": 1}],
+        "objective": {"sense": "minimize", "expr": "x + y"},
+        "constraints": [{"name": "floor", "expr": "x >= -3"}],
+    }
+    f = Formulation.from_data(data)
+    again = Formulation.from_json(f.to_json())
+    assert again.variables[0].lower is None and again.variables[1].lower == 0
+    accepted, complaint = accept_formulation(data)
+    assert not complaint and Formulation.from_data(accepted).variables[0].lower is None
+    edited = apply_edits(f, {"constraints": [{"name": "floor", "expr": "x >= -2"}]})
+    assert edited.variables[0].lower is None
+    assert solve(Formulation.from_data(accepted)).objective == pytest.approx(-3)
