@@ -1,0 +1,32 @@
+"""The best heuristics as standalone programs: ``optagent smtt eval --heuristic best_1.py`` runs one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from optagent.benchmarks.smtt.discovery.journal import Candidate
+from optagent.benchmarks.smtt.discovery.template import assemble
+
+
+def write_best(
+    folder: Path, ranked: Sequence[Candidate], budget_s: float, training: str, top: int = 3
+) -> list[Path]:
+    """The ``top`` candidates, each with the driver that enforces ``budget_s`` CPU seconds per instance."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("best_*.py"):
+        old.unlink()
+    paths = []
+    for rank, c in enumerate(ranked[:top], 1):
+        s = c.score
+        assert s is not None
+        head = (
+            f"# candidate {c.id} ({c.operator}): {c.idea}\n"
+            f"# training: {training}\n"
+            f"# fitness {s.fitness} = gap {s.gap} % (95 % interval {s.ci[0]} to {s.ci[1]}) "
+            f"+ time {s.penalty}; {s.cpu_ms:.3g} ms CPU per instance under a budget of {budget_s:g} s\n"
+        )
+        path = folder / f"best_{rank}.py"
+        path.write_text(head + assemble(c.code, budget_s), encoding="utf-8")
+        paths.append(path)
+    return paths
