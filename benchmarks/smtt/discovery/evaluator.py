@@ -146,9 +146,18 @@ class Evaluator:
         return _Run(orders, cpu, list(result.heuristic.seconds), construct)
 
     def evaluate(self, code: str, known: Callable[[str], int | None] | None = None) -> Evaluation:
-        """Probe first (signature; a duplicate when ``known`` names a candidate with the same one), then
-        the other chunks in parallel."""
-        probe = self._run(code, self.probe)
+        """Score ``code``. With ``known`` (signature -> id of a candidate that has it) the probe runs first
+        and a candidate that behaves like a known one is rejected as a duplicate before the other chunks
+        run; without it every chunk runs at once."""
+
+        def run(chunk: list[int]) -> _Run | tuple[str, str]:
+            return self._run(code, chunk)
+
+        if known is None:
+            with ThreadPoolExecutor(max_workers=self.parallel) as threads:
+                probe, *runs = threads.map(run, [self.probe, *self.chunks])
+        else:
+            probe = run(self.probe)
         if isinstance(probe, tuple):
             return Evaluation(False, *probe)
         signature = hashlib.sha256(json.dumps([probe.orders, probe.construct]).encode()).hexdigest()[:16]
@@ -162,11 +171,12 @@ class Evaluator:
                 signature=signature,
                 duplicate_of=duplicate,
             )
-        with ThreadPoolExecutor(max_workers=self.parallel) as threads:
-            runs = list(threads.map(lambda chunk: self._run(code, chunk), self.chunks))
-        for run in runs:
-            if isinstance(run, tuple):
-                return Evaluation(False, *run, signature=signature)
+        if known is not None:
+            with ThreadPoolExecutor(max_workers=self.parallel) as threads:
+                runs = list(threads.map(run, self.chunks))
+        for failed in runs:
+            if isinstance(failed, tuple):
+                return Evaluation(False, *failed, signature=signature)
         n = len(self.instances)
         orders: list[list[int]] = [[] for _ in range(n)]
         cpu, wall = [0.0] * n, [0.0] * n
