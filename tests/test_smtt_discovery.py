@@ -220,6 +220,9 @@ def test_reply_parsing_keeps_a_one_sentence_idea():
     )
     assert parse_reply(f"```python\n# Shortest jobs first\n{SPT}```")[0] == "Shortest jobs first"
     assert parse_reply(f"```python\n{SPT}```")[0] == "(no idea stated)"
+    demo = json.loads((Path(__file__).parent.parent / "examples/replays/smtt_discover.json").read_text())
+    parsed = [parse_reply(reply) for reply in demo["replies"]]  # the README's offline demo
+    assert all(idea != "(no idea stated)" and "def construct" in code for idea, code in parsed)
     assert code_key(SPT) == code_key("# a comment\n" + SPT.replace("(p[j], j)", "(p[j],   j)"))
     assert code_key(SPT) != code_key(EDD_BY_SLACK)
 
