@@ -18,6 +18,7 @@ from optagent.agent.steps import Step
 from optagent.errors import InputError
 from optagent.formulations import Formulation
 from optagent.formulations.render import render_text
+from optagent.limits import check_problem_text
 from optagent.prompts import PROMPT_SET_VERSION
 from optagent.sandbox import WorkerPool
 from optagent.sandbox.executor import Executor
@@ -71,12 +72,19 @@ def _explain(answer: Answer) -> str:
     return text
 
 
-def _readings(state: dict[str, Any], status: str, objective: float | None) -> list[Reading]:
-    """The formulation as the literal reading, then every other reading built."""
+def _readings(state: dict[str, Any]) -> list[Reading]:
+    """The formulation as the literal reading (with its own solve's result, whichever path answered), then
+    every other reading built."""
     if not state.get("formulation"):
         return []
+    ir = state.get("ir_result") or {}
     main = Reading(
-        "as formulated (the most literal reading)", True, {}, status, objective, status == "optimal"
+        "as formulated (the most literal reading)",
+        True,
+        {},
+        ir.get("solution_status", "none"),
+        ir.get("objective"),
+        ir.get("termination") == "optimal" and ir.get("objective") is not None,
     )
     return [main] + [Reading(**r) for r in state.get("readings") or []]
 
@@ -128,7 +136,7 @@ def _assemble(state: dict[str, Any], deps: Deps, seconds: float) -> Answer:
         bound=picked.get("bound") if verdict != "failed" else None,
         gap=picked.get("gap") if verdict != "failed" else None,
         checks=list(state.get("checks") or []) + answer_checks,
-        readings=_readings(state, status, objective),
+        readings=_readings(state),
         quantities=found,
         formulation=formulation,
         model_text=render_text(Formulation.from_data(formulation)) if formulation else "",
@@ -160,8 +168,9 @@ def _setup(
     config: RunConfig,
     code_llm: LLM | None = None,
 ) -> Deps:
-    if not isinstance(text, str) or not text.strip():
-        raise InputError("the problem text is empty", hint="describe the optimization problem in words")
+    if not isinstance(text, str):
+        raise InputError("the problem text must be a string", hint="describe the problem in words")
+    check_problem_text(text)  # not empty, not longer than optagent.limits.MAX_PROBLEM_CHARS
     if code_llm is None and config.code_model:
         code_llm = make_llm(model=config.code_model)
     return Deps(
@@ -212,7 +221,9 @@ def stream(
     code_llm: LLM | None = None,
     **options: Any,
 ) -> Iterator[Step | Answer]:
-    """Yield each step as it finishes, then the Answer (one sample)."""
+    """Like ``solve`` (one sample): yield each ``Step`` as it finishes, then the ``Answer``.
+
+    Takes the same arguments and options as ``optagent.solve``; see ``help(optagent.solve)``."""
     deps = _setup(text, llm, executor, model, _config(mode, solver, budget, 1, **options), code_llm)
     yield from _run(text, deps, _asks(asks))
 
@@ -231,10 +242,31 @@ def solve(
     code_llm: LLM | None = None,
     **options: Any,
 ) -> Answer:
-    """Model and solve a problem stated in words. ``samples`` > 1: self-consistency over k runs.
+    """Model and solve a problem stated in words; returns an ``Answer`` (verdict, objective, values,
+    formulation, program, explanation, steps, tokens, cost).
 
-    ``asks``: the quantities the question asks for, by name (e.g. OptiBench's requested keys); the answer's
-    ``quantities`` maps each to its value. ``code_llm``: another model for the independent program path."""
+    Args:
+        text: the problem in words (at most ``optagent.limits.MAX_PROBLEM_CHARS`` characters).
+        model: an LLM spec such as ``"gpt-4o"``, ``"ollama:qwen2.5:14b"``, ``"hf:/path"`` or
+            ``"scripted:replies.json"``; default: ``OPTAGENT_MODEL``, then the config file.
+        mode: ``"full"`` (formulation and an independent program, cross-checked), ``"ir"`` (formulation
+            only), ``"code"`` (program only), ``"five-element"`` (formulation, then a program from it) or
+            ``"lean"`` (formulation and program in one reply, cross-checked but not independent).
+        solver: ``"auto"``, ``"highs"``, ``"scip"`` or ``"gurobi"`` for the formulation.
+        budget: repair attempts allowed after the first try of each step.
+        samples: k > 1 runs k samples at temperature 0.7 and reports the largest cluster of objectives.
+        llm: an LLM object (any ``complete(LLMRequest) -> LLMResponse``), instead of ``model``.
+        executor: the sandbox that runs generated programs (default: a shared warm pool).
+        asks: the quantities the question asks for, by name (e.g. OptiBench's requested keys); the
+            answer's ``quantities`` maps each to its value.
+        code_llm: another LLM object for the independent program path (or the ``code_model`` option).
+        **options: other ``RunConfig`` settings: ``time_limit`` (solver seconds per solve, 60),
+            ``code_library`` (``"pyomo"`` or ``"gurobipy"``), ``code_timeout`` (sandbox seconds per program,
+            120), ``temperature`` (0.0), ``tolerance`` (relative agreement of two objectives, 1e-6),
+            ``code_model`` (an LLM spec for the program path; "" = the run's own), ``code_temperature``
+            (the program path's temperature; None = the run's own).
+            An unknown option is a TypeError; a bad value an ``InputError`` before any LLM call.
+    """
     config = _config(mode, solver, budget, samples, **options)
     deps = _setup(text, llm, executor, model, config, code_llm)
     wanted = _asks(asks)

@@ -12,7 +12,13 @@ from typing import Any
 from optagent.agent import solve
 from optagent.agent.answer import Answer
 from optagent.agent.config import RunConfig
-from optagent.agent.llm.types import LLM, LLMError
+from optagent.agent.llm.types import (
+    LLM,
+    LLMAuthError,
+    LLMModelNotFound,
+    LLMNotConfigured,
+    LLMUnavailable,
+)
 from optagent.benchmarks.problem import Problem
 from optagent.benchmarks.registry import spec, version_hash
 from optagent.errors import OptagentError
@@ -23,6 +29,9 @@ from optagent.sandbox.executor import Executor
 
 TIMING_FIELDS = ("latency_s", "finished_at")
 FEEDBACK_CHARS = 2000  # each step's feedback kept in the record, head and tail
+# LLM errors that would fail every problem alike (a refused key, an unknown model, no server) stop the run,
+# with no record for the problem, so a rerun after the fix resumes. Other LLM errors fail one problem.
+STOPS_THE_RUN = (LLMNotConfigured, LLMAuthError, LLMModelNotFound, LLMUnavailable)
 
 
 def prediction_of(answer: Answer | None) -> Prediction:
@@ -113,21 +122,26 @@ def run_benchmark(
     config: RunConfig,
     workers: int = 2,
     on_record: Callable[[dict[str, Any], int, int], None] | None = None,
+    whole: list[Problem] | None = None,
 ) -> list[dict[str, Any]]:
-    """Solve every problem not yet in ``out``; returns all records of the run (old and new)."""
+    """Solve every problem not yet in ``out``; returns all records of the run (old and new).
+
+    ``whole``: the whole dataset when ``problems`` is a part of it; records then carry the whole dataset's
+    version hash and the ids of the part (``subset_ids``)."""
     if not problems:
         return []
     dataset = problems[0].dataset
     identity = {
         "dataset": dataset,
-        "dataset_hash": version_hash(problems),
+        "dataset_hash": version_hash(whole or problems),
+        "subset_ids": [p.id for p in problems] if whole and len(problems) < len(whole) else None,
         "model": llm.model_id,
         "prompt_version": PROMPT_SET_VERSION,
         "mode": config.mode,
         "config": config.to_dict(),
     }
     run = RunFile(out)
-    run.check_identity(identity)
+    run.check_identity(identity, subset_hash=version_hash(problems))
     done = {r["problem_id"] for r in run.records()}
     todo = [p for p in problems if p.id not in done]
     options = {k: v for k, v in config.to_dict().items() if k not in ("mode", "solver", "budget", "samples")}
@@ -147,9 +161,9 @@ def run_benchmark(
                 asks=asked_quantities(problem),
                 **options,
             )
-        except LLMError:
-            raise  # the model is unreachable or refuses: stop the run, it resumes later
-        except OptagentError as exc:
+        except STOPS_THE_RUN:
+            raise
+        except OptagentError as exc:  # LLMError included: this problem failed, the run goes on
             error = f"{exc.code}: {exc}"
         return make_record(problem, identity, answer, error, time.perf_counter() - start)
 

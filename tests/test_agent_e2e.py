@@ -293,3 +293,14 @@ def test_hostile_code_runs_only_in_the_sandbox(pool, monkeypatch):
     if LEVEL == "bwrap":
         assert not marker.exists()
     marker.unlink(missing_ok=True)
+
+
+def test_the_literal_reading_reports_the_formulations_own_result(pool):
+    replies = {"formulate": [INFEASIBLE], "code_from_text": [GOOD_CODE]}
+    with FakeOpenAI(replies) as server:
+        answer = run(server, pool, budget=0)
+    assert answer.verdict == "solved" and answer.answer_from == "program"
+    assert answer.objective == pytest.approx(OPTIMUM)
+    literal = answer.readings[0]
+    assert literal.literal and literal.status == "infeasible"
+    assert literal.objective is None and not literal.proven_optimal  # not the program's 2200

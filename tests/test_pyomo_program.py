@@ -114,7 +114,8 @@ def test_every_translated_feature_matches_the_compiler(data, pool):
     solution = run(pool, code)
     assert math.isclose(solution.objective, expected.objective, rel_tol=1e-6, abs_tol=1e-6)
     # the program's values satisfy every row of the formulation: it built the same constraints
-    assert check_program_solution(formulation, solution.variables, solution.objective) == ""
+    cross = check_program_solution(formulation, solution.variables, solution.objective)
+    assert cross.mapped and cross.feasible, cross.describe()
 
 
 def test_free_text_cannot_escape_comments_or_the_docstring():

@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from optagent.cli.output import console, print_error
+from optagent.cli.options import LLM_TIMEOUT, make_cli_llm
+from optagent.cli.output import console, err_console, print_error
 from optagent.errors import InputError, OptagentError
 
 HELP = """commands (Tab completes them, Up and Down recall earlier lines):
@@ -33,16 +34,22 @@ def chat(
     ),
     base_url: str | None = typer.Option(None, help="OpenAI-compatible server URL."),
     api_key: str | None = typer.Option(None, help="API key."),
+    llm_timeout: float | None = LLM_TIMEOUT,
     mode: str = typer.Option("full", help="full, ir, code or five-element."),
     solver: str = typer.Option("auto", help="auto, highs, scip or gurobi."),
-    budget: int = typer.Option(4, help="Repair attempts allowed."),
+    budget: int = typer.Option(4, min=0, help="Repair attempts allowed."),
     assume: bool = typer.Option(
         False, "--assume", help="Assume missing data (and say so) instead of asking for it."
     ),
     history_file: Path | None = typer.Option(
         None,
         "--history-file",
-        help="Where typed lines are kept [default: ~/.local/state/optagent/chat-history].",
+        help="Where typed lines are kept (default: ~/.local/state/optagent/chat-history).",
+    ),
+    isolation: str | None = typer.Option(
+        None,
+        "--isolation",
+        help="Sandbox for generated code: bwrap (default), or weaker by choice: unshare, rlimits.",
     ),
 ):
     """A conversation about one model; each change is a named scenario, solved and checked again."""
@@ -50,9 +57,10 @@ def chat(
     from optagent.agent.session import ChatSession
     from optagent.cli.chat_ui import LineReader
     from optagent.cli.chat_ui import history_file as history_path
-    from optagent.cli.solve import make_cli_llm
+    from optagent.sandbox.isolation import choose, describe
 
-    llm = make_cli_llm(model, base_url, api_key, 120.0, False)
+    err_console.print(describe(choose(isolation)), highlight=False)  # the sandbox level in force
+    llm = make_cli_llm(model, base_url, api_key, llm_timeout, False)
     session = ChatSession(llm=llm, config=RunConfig(mode=mode, solver=solver, budget=budget))
 
     session.assume = assume

@@ -14,64 +14,72 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from optagent.cli.output import console, err_console, print_json
+from optagent.cli.options import API_KEY, BASE_URL, LLM_TIMEOUT, MODEL, NO_CACHE, json_option, make_cli_llm
+from optagent.cli.output import console, err_console, print_json, print_written
 from optagent.errors import InputError
 
 
 def discover(
-    model: str | None = typer.Option(None, "--model", "-m", help="LLM spec, e.g. gpt-4o."),
-    base_url: str | None = typer.Option(None, help="OpenAI-compatible server URL."),
-    api_key: str | None = typer.Option(None, help="API key."),
+    model: str | None = MODEL,
+    base_url: str | None = BASE_URL,
+    api_key: str | None = API_KEY,
+    llm_timeout: float | None = LLM_TIMEOUT,
+    no_cache: bool = NO_CACHE,
     calls: int = typer.Option(
-        20, "--calls", "--budget", help="LLM calls in all (a rerun with the same --out continues the search)."
+        20, "--calls", "--budget", min=1, help="LLM calls in all (a rerun with the same --out continues)."
     ),
     time_budget: float = typer.Option(
-        0.02, "--time-budget", help="CPU seconds per instance, enforced by the evaluator in the sandbox."
+        0.02,
+        "--time-budget",
+        min=0.0001,
+        max=60.0,
+        help="CPU seconds per instance, enforced by the evaluator in the sandbox.",
     ),
-    time_weight: float = typer.Option(0.1, help="Fitness points charged for spending the whole time budget."),
+    time_weight: float = typer.Option(
+        0.1, min=0.0, help="Fitness points charged for spending the whole time budget."
+    ),
     sizes: str = typer.Option("25,50", help="Training sizes (jobs); optima are proven and cached."),
-    per_class: int = typer.Option(8, help="Training instances per (R, T) class and size."),
-    training_seed: int = typer.Option(2025, help="Seed of the generated training instances."),
-    islands: int = typer.Option(4, help="Islands (populations that evolve apart)."),
-    reset_every: int = typer.Option(20, help="LLM calls between resets of the worse half of the islands."),
-    max_prompt_chars: int = typer.Option(16000, help="Prompts are shortened to fit this size."),
+    per_class: int = typer.Option(8, min=1, help="Training instances per (R, T) class and size."),
+    training_seed: int = typer.Option(2025, min=0, help="Seed of the generated training instances."),
+    islands: int = typer.Option(4, min=1, help="Islands (populations that evolve apart)."),
+    reset_every: int = typer.Option(
+        20, min=1, help="LLM calls between resets of the worse half of the islands."
+    ),
+    max_prompt_chars: int = typer.Option(16000, min=2000, help="Prompts are shortened to fit this size."),
     executor: str = typer.Option("local", help="local (sandbox worker pool) or ray (a Ray cluster)."),
     address: str | None = typer.Option(None, help="Ray address with --executor ray (default: a local Ray)."),
-    workers: int = typer.Option(2, help="Sandbox jobs at once (pool size, or Ray CPUs of a local Ray)."),
+    workers: int = typer.Option(
+        2, min=1, help="Sandbox jobs at once (pool size, or Ray CPUs of a local Ray)."
+    ),
     out: Path = typer.Option(Path("runs/smtt-discovery"), help="Folder for the log, best programs, reports."),
     test_set: str = typer.Option(
         "n100", "--test-set", help="Pareto front and test table on this set ('none': skip)."
     ),
-    test_limit: int | None = typer.Option(None, help="Only the first N instances of the test set."),
+    test_limit: int | None = typer.Option(None, min=1, help="Only the first N instances of the test set."),
     pareto_budgets: str | None = typer.Option(
         None, help="Comma-separated CPU budgets (s) for the Pareto front (default: --time-budget)."
     ),
-    top: int = typer.Option(3, help="Best candidates written out and measured on the test set."),
-    seed: int = typer.Option(0, help="Random seed of the search."),
+    top: int = typer.Option(3, min=1, help="Best candidates written out and measured on the test set."),
+    seed: int = typer.Option(0, min=0, help="Random seed of the search."),
     data_dir: Path | None = typer.Option(
         None, "--data-dir", help="Folder holding smtt/ (default: $OPTAGENT_BENCHMARKS)."
     ),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option("the summary"),
 ):
     """Evolve SMTT heuristics (rule + improvement step) with an LLM; sandboxed, budgeted, resumable."""
     from optagent.benchmarks.smtt.discovery import Discovery, Evaluator, Settings, TrainingSpec, load_training
     from optagent.benchmarks.smtt.discovery.executors import make_executor
     from optagent.benchmarks.smtt.discovery.progress import SearchProgress
     from optagent.cli.smtt import _instances
-    from optagent.cli.solve import make_cli_llm
 
     budgets = _budgets(pareto_budgets, time_budget)
-    if calls < 1:
-        raise InputError("--calls must be at least 1", hint="e.g. --calls 20")
-    if not 0 <= time_weight < 1e6:
-        raise InputError(f"--time-weight {time_weight} must be 0 or more", hint="e.g. --time-weight 0.1")
     spec = TrainingSpec(_sizes(sizes), per_class, training_seed)
     settings = Settings(
         islands=islands, reset_every=reset_every, seed=seed, max_prompt_chars=max_prompt_chars
     )
     tests = None if test_set.lower() == "none" else _instances(test_set, data_dir, None, test_limit)
     set_label = f"{test_set} (first {len(tests)})" if tests is not None and test_limit else test_set
-    llm = make_cli_llm(model, base_url, api_key, 120.0, False)
+    llm = make_cli_llm(model, base_url, api_key, llm_timeout, no_cache)
     if hasattr(llm, "all_temperatures"):
         llm.all_temperatures = True  # every call has its own sample index: a rerun replays from the cache
     with _steps(as_json) as note:
@@ -128,12 +136,17 @@ def discover(
     console.print(table)
     console.print(
         f"{summary['calls_used']} LLM calls, {summary['candidates']} candidates, rejected by reason: "
-        f"{summary['rejected'] or 'none'}; largest prompt {summary['prompt_chars']['max']:,} characters; "
-        f"files in {escape(str(out))}",
+        f"{summary['rejected'] or 'none'}; largest prompt {summary['prompt_chars']['max']:,} characters",
         highlight=False,
     )
     if "pareto" in summary:
         console.print((out / "pareto.md").read_text(encoding="utf-8"), highlight=False, soft_wrap=True)
+    print_written(
+        search.journal.path,
+        *summary["files"],
+        out / "summary.json",
+        "pareto" in summary and out / "pareto.md",
+    )
 
 
 def _sizes(text: str) -> tuple[int, ...]:
