@@ -84,6 +84,7 @@ def main() -> None:
             points = pareto.measure(
                 pareto.baselines(), tests, pool, budgets, set_name=args.test_set, parallel=args.workers
             )
+            points += pareto.built_in(pareto.BUILT_IN, tests, args.test_set)
             print()
             print(pareto.markdown(points, args.test_set))
     print(f"load average {os.getloadavg()[0]:.1f} at the end (the machine is shared: wall times are noisy)")

@@ -29,6 +29,7 @@ from optagent.benchmarks.smtt.discovery import (
     training,
 )
 from optagent.benchmarks.smtt.discovery.evaluator import cpu_limit
+from optagent.benchmarks.smtt.discovery.files import read_best
 from optagent.benchmarks.smtt.discovery.fitness import Bootstrap, Score, compare, score
 from optagent.benchmarks.smtt.discovery.islands import Islands
 from optagent.benchmarks.smtt.discovery.journal import Candidate, Journal
@@ -463,6 +464,11 @@ def test_pareto_measures_rules_once_and_searches_at_every_budget(pool):
     assert any(p.front for p in points)
     table = pareto.markdown(points, "toy")
     assert "| found | discovered | 2 ms |" in table and "mdd+ils" in table
+    compiled = pareto.built_in(["mddc", "mdd+ls"], instances, "toy")
+    assert [p.label for p in compiled] == ["mddc", "mdd+ls"] and all(p.gap is not None for p in compiled)
+    fastest = pareto.mark_front([*points, *compiled])
+    assert not any(p.front for p in fastest if p.kind == pareto.COMPILED)  # reference only, not like for like
+    assert "| mddc | built-in, compiled | – |" in pareto.markdown(fastest, "toy")
 
 
 # -- command line
@@ -511,10 +517,14 @@ def test_discover_cli_writes_summary_best_programs_and_the_pareto_front(tmp_path
     assert 0 < summary["prompt_chars"]["max"] <= 16000
     best = Path(summary["files"][0])
     assert "heuristic = _optagent_driver(0.005, 0)" in best.read_text()
+    code, budget = read_best(best)  # how scripts/smtt_table.py --discovered reads it back
+    assert budget == 0.005 and "def construct" in code and "_optagent_driver" not in code
+    with pytest.raises(InputError, match="not a program written by smtt discover"):
+        read_best(replies)
     assert Path(summary["training"]["optima_cache"]).is_relative_to(tmp_path / "cache")
     if "pareto" in summary:
         labels = {p["label"] for p in summary["pareto"]["points"]}
-        assert labels == {"candidate 5", "edd", "mdd", "atc", "mdd+insertion", "mdd+ils"}
+        assert labels == {"candidate 5", "edd", "mdd", "atc", "mdd+insertion", "mdd+ils", *pareto.BUILT_IN}
         assert (tmp_path / "run" / "pareto.md").exists()
         evaluated = json.loads(
             run_cli(

@@ -242,5 +242,7 @@ def _pareto(best: list, tests: list, set_name: str, pool, budgets, workers: int,
     points = pareto.measure(
         programs, tests, pool, budgets, set_name=set_name, parallel=workers, on_point=on_point
     )
+    note(f"Pareto front on {set_name}: the compiled built-in rules")
+    points += pareto.built_in(pareto.BUILT_IN, tests, set_name)
     (out / "pareto.md").write_text(pareto.markdown(points, set_name), encoding="utf-8")
     return {"set": set_name, "budgets_s": budgets, "points": [dataclasses.asdict(p) for p in points]}

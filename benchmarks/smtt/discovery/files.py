@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from optagent.benchmarks.smtt.discovery.journal import Candidate
-from optagent.benchmarks.smtt.discovery.template import assemble
+from optagent.benchmarks.smtt.discovery.template import DRIVER, assemble
+from optagent.errors import InputError
+
+_BUDGET = re.compile(r"^heuristic = _optagent_driver\(([0-9.eE+-]+), 0\)\s*$", re.MULTILINE)
 
 
 def write_best(
@@ -30,3 +34,21 @@ def write_best(
         path.write_text(head + assemble(c.code, budget_s), encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def read_best(path: Path) -> tuple[str, float]:
+    """(candidate code, CPU budget in seconds) of a program that :func:`write_best` wrote."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(
+            f"cannot read {path}: {exc}", hint="pass a best_N.py written by smtt discover"
+        ) from None
+    code, marker, rest = text.partition(DRIVER.strip().splitlines()[0])
+    budget = _BUDGET.search(rest)
+    if not marker or budget is None:
+        raise InputError(
+            f"{path} is not a program written by smtt discover (its driver is missing)",
+            hint="pass a best_N.py from the --out folder of smtt discover",
+        )
+    return code.rstrip() + "\n", float(budget.group(1))
