@@ -34,7 +34,7 @@ from optagent.benchmarks.smtt.discovery.fitness import Bootstrap, Score, compare
 from optagent.benchmarks.smtt.discovery.islands import Islands
 from optagent.benchmarks.smtt.discovery.journal import Candidate, Journal
 from optagent.benchmarks.smtt.discovery.operators import BY_NAME
-from optagent.benchmarks.smtt.discovery.template import SEEDS, code_key, parse_reply
+from optagent.benchmarks.smtt.discovery.template import SEEDS, Seed, code_key, parse_reply
 from optagent.benchmarks.smtt.exact_dp import solve_dp
 from optagent.benchmarks.smtt.heuristics import mdd
 from optagent.benchmarks.smtt.instances import Instance, generate
@@ -391,6 +391,14 @@ def test_scripted_search_judges_rejects_and_deduplicates(tmp_path, pool, train, 
     assert Journal(tmp_path / "log.jsonl").read().resets  # reset_every=3 reset islands during the run
 
 
+def test_a_search_whose_seeds_all_fail_stops_with_the_reasons(tmp_path, pool, train, monkeypatch):
+    monkeypatch.setattr(search, "SEEDS", (Seed("short", "one index short", SHORT),))
+    llm = ScriptedLLM([])
+    with pytest.raises(InputError, match=r"no seed heuristic could be scored.*gave 9 indices for 10 jobs"):
+        Discovery(llm, evaluator(pool, train), tmp_path / "log.jsonl").run(3)
+    assert llm.calls == []
+
+
 def test_interrupted_search_resumes_without_lost_or_repeated_work(tmp_path, pool, train, monkeypatch):
     deterministic(monkeypatch)
     straight = tmp_path / "straight.jsonl"
@@ -514,7 +522,11 @@ def test_discover_cli_writes_summary_best_programs_and_the_pareto_front(tmp_path
     assert summary["calls_used"] == 3 and summary["candidates"] == 5 + 3
     assert summary["rejected"] == {"duplicate": 2} and summary["accepted"] == 1
     assert summary["training"]["instances"] == 40 and summary["budget_s"] == 0.005
-    assert 0 < summary["prompt_chars"]["max"] <= 16000
+    verdicts = {row["id"]: row["against_champion"] for row in summary["best"]}
+    assert all(
+        v == "champion" if k == summary["champion"] else re.match(r"(worse|better|within the noise) \(", v)
+        for k, v in verdicts.items()
+    )
     best = Path(summary["files"][0])
     assert "heuristic = _optagent_driver(0.005, 0)" in best.read_text()
     code, budget = read_best(best)  # how scripts/smtt_table.py --discovered reads it back

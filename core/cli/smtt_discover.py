@@ -123,15 +123,15 @@ def discover(
     if as_json:
         print_json(summary)
         return
-    table = Table("candidate", "idea", "fitness", "gap % [95 % CI]", "CPU ms", "operator")
+    table = Table("candidate", "idea", "fitness", "gap % [95 % CI]", "CPU ms", "against the champion")
     for row in summary["best"]:
         table.add_row(
-            str(row["id"]),
+            f"{row['id']} ({row['operator']})",
             escape(row["idea"][:40]),
             f"{row['fitness']:.4f}",
             f"{row['gap']:.3f} [{row['ci'][0]:.3f}, {row['ci'][1]:.3f}]",
             f"{row['cpu_ms']:.3g}",
-            row["operator"],
+            escape(row["against_champion"]),
         )
     console.print(table)
     console.print(
@@ -180,6 +180,20 @@ def _steps(quiet: bool) -> Iterator[Callable[[str], None]]:
         yield lambda text: status.update(escape(text))
 
 
+def _against(search, candidate) -> str:
+    """How a candidate stands against the champion on the training set (paired bootstrap)."""
+    from optagent.benchmarks.smtt.discovery.fitness import compare
+
+    champion = search.champion
+    if champion is None or candidate is champion:
+        return "champion"
+    c = compare(
+        search.evaluator.bootstrap, candidate.values, candidate.score, champion.values, champion.score
+    )
+    verdict = "worse" if c.worse else "better" if c.better else "within the noise"
+    return f"{verdict} ({c.difference:+.4f} [{c.ci[0]:+.4f}, {c.ci[1]:+.4f}])"
+
+
 def _discovery_summary(search, ranked: list, training, out: Path, top: int) -> dict:
     from optagent.benchmarks.smtt.discovery.files import write_best
 
@@ -220,6 +234,7 @@ def _discovery_summary(search, ranked: list, training, out: Path, top: int) -> d
                 "ci": list(c.score.ci),
                 "cpu_ms": c.score.cpu_ms,
                 "optimal": c.score.optimal,
+                "against_champion": _against(search, c),
             }
             for c in ranked[:top]
         ],

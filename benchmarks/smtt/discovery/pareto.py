@@ -14,7 +14,7 @@ from typing import Any
 
 from optagent.benchmarks.smtt import evaluate as ev
 from optagent.benchmarks.smtt.discovery.evaluator import Evaluator
-from optagent.benchmarks.smtt.discovery.fitness import Bootstrap, score
+from optagent.benchmarks.smtt.discovery.fitness import Bootstrap, Score, score
 from optagent.benchmarks.smtt.discovery.prompts import milliseconds
 from optagent.benchmarks.smtt.discovery.template import SEEDS
 from optagent.benchmarks.smtt.instances import Instance
@@ -101,23 +101,8 @@ def measure(
                     program.label, program.kind, budget, failure=f"{result.category}: {result.reason}"
                 )
             else:
-                s = result.score
-                summary = ev.summarise(
-                    label, set_name, [(i, v, c) for i, v, c in zip(instances, result.values, result.cpu)]
-                )
-                point = Point(
-                    program.label,
-                    program.kind,
-                    budget,
-                    gap=s.gap,
-                    ci=s.ci,
-                    mean_gap=summary["overall"]["mean_gap_pct"],
-                    optimal=s.optimal,
-                    instances=s.instances,
-                    cpu_ms=s.cpu_ms,
-                    wall_ms=s.wall_ms,
-                    summary=summary,
-                )
+                summary = ev.summarise(label, set_name, list(zip(instances, result.values, result.cpu)))
+                point = _point(program.label, program.kind, budget, result.score, summary)
             points.append(point)
             if on_point is not None:
                 on_point(point)
@@ -132,22 +117,24 @@ def built_in(names: Sequence[str], instances: Sequence[Instance], set_name: str)
         results = ev.run(name, ev.named(name), list(instances))
         values, cpu = [v for _, v, _ in results], [c for _, _, c in results]
         s = score(instances, values, cpu, cpu, budget_s=1.0, time_weight=0.0, bootstrap=bootstrap)
-        summary = ev.summarise(name, set_name, results)
-        points.append(
-            Point(
-                name,
-                COMPILED,
-                0.0,
-                gap=s.gap,
-                ci=s.ci,
-                mean_gap=summary["overall"]["mean_gap_pct"],
-                optimal=s.optimal,
-                instances=s.instances,
-                cpu_ms=s.cpu_ms,
-                summary=summary,
-            )
-        )
+        points.append(_point(name, COMPILED, 0.0, s, ev.summarise(name, set_name, results)))
     return points
+
+
+def _point(label: str, kind: str, budget_s: float, s: Score, summary: dict[str, Any]) -> Point:
+    return Point(
+        label,
+        kind,
+        budget_s,
+        gap=s.gap,
+        ci=s.ci,
+        mean_gap=summary["overall"]["mean_gap_pct"],
+        optimal=s.optimal,
+        instances=s.instances,
+        cpu_ms=s.cpu_ms,
+        wall_ms=None if kind == COMPILED else s.wall_ms,
+        summary=summary,
+    )
 
 
 def markdown(points: Sequence[Point], set_label: str) -> str:

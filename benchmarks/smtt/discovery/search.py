@@ -47,7 +47,7 @@ class Settings:
         for name in ("islands", "population", "reset_every", "max_prompt_chars", "max_code_chars"):
             if getattr(self, name) < 1:
                 raise InputError(
-                    f"{name} must be at least 1, not {getattr(self, name)}", hint="e.g. --islands 4"
+                    f"{name} must be at least 1, not {getattr(self, name)}", hint="use 1 or more"
                 )
 
 
@@ -113,10 +113,15 @@ class Discovery:
             self.reset_calls.add(call)
 
     def _admit(self, candidate: Candidate) -> None:
-        """Take a candidate into the state (in id order); a judged one also into its island."""
+        """Take a logged candidate into the state (in id order)."""
         self.candidates.append(candidate)
         self.by_id[candidate.id] = candidate
-        if candidate.call is not None and candidate.status != "pending":
+        if candidate.status != "pending":
+            self._account(candidate)
+
+    def _account(self, candidate: Candidate) -> None:
+        """A verdict's effect: a call spent, a member for its island, maybe a new champion."""
+        if candidate.call is not None:
             self.since_progress += 1
         if candidate.scored:
             self.islands.add(candidate)
@@ -189,12 +194,11 @@ class Discovery:
                     result.category,
                     result.reason,
                 )
+        self._settle(candidate)
+
+    def _settle(self, candidate: Candidate) -> None:
         self.journal.settle(candidate)
-        if candidate.call is not None:
-            self.since_progress += 1
-        if candidate.scored:
-            self.islands.add(candidate)
-            self._crown(candidate)
+        self._account(candidate)
         self._notify("judged", candidate)
 
     def _notify(self, message: str, candidate: Candidate | None = None) -> None:
@@ -273,9 +277,7 @@ class Discovery:
         except ReplyFormatError as exc:
             candidate = self._new(idea="(no program)", code="", **common)
             candidate.status, candidate.category, candidate.reason = "rejected", "no-code", str(exc)
-            self.journal.settle(candidate)
-            self.since_progress += 1
-            self._notify("judged", candidate)
+            self._settle(candidate)
             return candidate
         candidate = self._new(idea=idea, code=code, **common)
         self._notify(f"evaluating candidate {candidate.id} ({operator.name} of {list(candidate.parents)})")
@@ -294,6 +296,12 @@ class Discovery:
             if seed.name not in names:
                 self._notify(f"evaluating seed {seed.name}")
                 self._judge(self._new(idea=seed.idea, code=seed.code, operator=seed.name))
+        if not any(c.scored for c in self.candidates):
+            reasons = "; ".join(f"{c.operator}: {c.category}: {c.reason}" for c in self.candidates)
+            raise InputError(
+                f"no seed heuristic could be scored, so there are no parents to show ({reasons[:600]})",
+                hint="give each instance more time (--time-budget), or run `optagent sandbox doctor`",
+            )
         for candidate in [c for c in self.candidates if c.status == "pending"]:
             self._notify(f"evaluating candidate {candidate.id}, proposed before the interruption")
             self._judge(candidate)
