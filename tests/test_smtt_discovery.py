@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import run_cli
+from rich.console import Console
 
 from optagent.agent.llm import ScriptedLLM
 from optagent.benchmarks.smtt.discovery import (
@@ -34,6 +35,7 @@ from optagent.benchmarks.smtt.discovery.fitness import Bootstrap, Score, compare
 from optagent.benchmarks.smtt.discovery.islands import Islands
 from optagent.benchmarks.smtt.discovery.journal import Candidate, Journal
 from optagent.benchmarks.smtt.discovery.operators import BY_NAME
+from optagent.benchmarks.smtt.discovery.progress import SearchProgress
 from optagent.benchmarks.smtt.discovery.template import SEEDS, Seed, code_key, parse_reply
 from optagent.benchmarks.smtt.exact_dp import solve_dp
 from optagent.benchmarks.smtt.heuristics import mdd
@@ -389,6 +391,16 @@ def test_scripted_search_judges_rejects_and_deduplicates(tmp_path, pool, train, 
         assert len({p.signature for p in parents}) == len(parents)  # parents that differ
         assert all(f"candidate {p.id}," in request.prompt_text for p in parents)
     assert Journal(tmp_path / "log.jsonl").read().resets  # reset_every=3 reset islands during the run
+    console = Console(record=True, width=240)
+    shown = SearchProgress(found, len(REPLIES), console)
+    shown.event("judged", twin)
+    console.print(shown.render())
+    text = console.export_text()
+    assert f"calls {len(REPLIES)}/{len(REPLIES)}" in text and "3 seeds" in text and "5 rejected" in text
+    assert f"champion: candidate {found.champion.id}" in text and "duplicate 3, error 1, no-code 1" in text
+    assert (
+        f"candidate {twin.id} ({twin.operator} of {list(twin.parents)}): rejected, duplicate: behaves" in text
+    )
 
 
 def test_a_search_whose_seeds_all_fail_stops_with_the_reasons(tmp_path, pool, train, monkeypatch):

@@ -45,8 +45,8 @@ class SearchProgress:
         if champion is not None and champion.score is not None:
             c = champion.score
             best = (
-                f"best: candidate {champion.id} ({escape(champion.operator)}) fitness {c.fitness:.4f}, gap "
-                f"{c.gap:.3f} % [{c.ci[0]:.3f}, {c.ci[1]:.3f}], {c.cpu_ms:.3g} ms CPU per instance"
+                f"champion: candidate {champion.id} ({escape(champion.operator)}) fitness {c.fitness:.4f}, "
+                f"gap {c.gap:.3f} % [{c.ci[0]:.3f}, {c.ci[1]:.3f}], {c.cpu_ms:.3g} ms CPU per instance"
             )
             if s.since_progress:
                 best += f" · {s.since_progress} LLM calls without a significant improvement"

@@ -59,7 +59,10 @@ def describe_parent(letter: str, c: Candidate, budget_s: float, *, table: bool, 
         describe_score(c, budget_s),
     ]
     if table and c.score is not None:
-        parts.append("Gap % by class (ratio of sums; rows R, columns T):\n" + class_table(c.score.by_class))
+        parts.append(
+            "Gap % by class (ratio of sums; rows R, columns T; ok: every optimum is 0 and was met; "
+            "+X: X units late where every optimum is 0):\n" + class_table(c.score.by_class)
+        )
     if code:
         parts.append(f"```python\n{c.code.rstrip()}\n```")
     else:
