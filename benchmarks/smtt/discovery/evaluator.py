@@ -46,7 +46,6 @@ class Evaluation:
     values: list[int] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
     signature: str = ""
-    duplicate_of: int | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +168,6 @@ class Evaluator:
                 f"behaves exactly like candidate {duplicate} (the same orders on {len(self.probe)} probe "
                 "instances): a new candidate needs a genuinely different rule or search",
                 signature=signature,
-                duplicate_of=duplicate,
             )
         if known is not None:
             with ThreadPoolExecutor(max_workers=self.parallel) as threads:
