@@ -72,6 +72,10 @@ TEMPLATES = (
     "chat_turn",
     "missing_data",
     "smtt_discover",
+    "smtt_new",
+    "smtt_combine",
+    "smtt_modify",
+    "smtt_tune",
     "synth_formulation",
     "synth_question",
 )

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 
 import pytest
 from cli_helpers import run_cli
 from conftest import SHARED_BENCHMARKS
 
-from optagent.agent.llm import ScriptedLLM
 from optagent.benchmarks.smtt import evaluate as ev
-from optagent.benchmarks.smtt.discovery import Discovery, make_training_set
 from optagent.benchmarks.smtt.exact_bb import solve_bb
 from optagent.benchmarks.smtt.exact_dp import solve_dp
 from optagent.benchmarks.smtt.exact_mip import solve_mip
@@ -21,7 +18,6 @@ from optagent.benchmarks.smtt.instances import Instance, generate, load_set, tra
 from optagent.benchmarks.smtt.local_search import adjacent_interchange, insertion, iterated_local_search
 from optagent.benchmarks.smtt.objective import is_permutation, total_tardiness
 from optagent.errors import InputError
-from optagent.sandbox import Limits, WorkerPool
 
 SMTT = SHARED_BENCHMARKS / "smtt"
 
@@ -179,46 +175,6 @@ def test_exact_cli_json():
     assert proc.returncode == 1 and "unknown SMTT set" in proc.stderr
 
 
-# -- discovery with a scripted model
-VALID = "```python\ndef heuristic(p, d):\n    return sorted(range(len(p)), key=lambda j: d[j] - p[j])\n```"
-WRONG_LENGTH = "```python\ndef heuristic(p, d):\n    return list(range(len(p) - 1))\n```"
-HANGS = "```python\ndef heuristic(p, d):\n    while True:\n        pass\n```"
-NO_CODE = "I would sort the jobs somehow."
-
-
-@pytest.fixture(scope="module")
-def pool():
-    with WorkerPool(1, limits=Limits(timeout_s=30)) as workers:
-        yield workers
-
-
-def test_discovery_keeps_valid_candidates_rejects_the_rest_and_resumes(tmp_path, pool):
-    training = make_training_set(seed=3, small=8, per_class=1, large=15)
-    log = tmp_path / "candidates.jsonl"
-    first = ScriptedLLM([VALID, WRONG_LENGTH])
-    search = Discovery(first, pool, log, training=training, timeout_s=3)
-    search.run(budget=2)
-    assert search.calls_used == 2 and len(first.calls) == 2
-    second = ScriptedLLM([HANGS, NO_CODE])  # a new process: the log is reloaded, two calls are left
-    resumed = Discovery(second, pool, log, training=training, timeout_s=3)
-    best = resumed.run(budget=4)
-    assert len(second.calls) == 2 and resumed.calls_used == 4
-    by_code = {c.code.strip(): c for c in resumed.candidates if c.llm_call}
-    valid = by_code[VALID.split("\n", 1)[1].rsplit("```", 1)[0].strip()]
-    assert valid.status == "accepted" and valid.score is not None
-    reasons = [c.reason for c in resumed.candidates if c.status == "rejected"]
-    assert any("returned" in r and "indices" in r for r in reasons)  # wrong length
-    assert any(r.startswith("timeout") for r in reasons)  # hangs
-    assert any("no ```python block" in r for r in reasons)  # no code
-    assert valid in best and all(c.score is not None for c in best)
-    assert {c.status for c in resumed.candidates} == {"seed", "accepted", "rejected"}
-    assert (
-        "Improve the best heuristic" in first.calls[0].prompt_text or "Combine" in first.calls[0].prompt_text
-    )
-    paths = resumed.write_best(tmp_path / "best")
-    assert paths and "def heuristic" in paths[0].read_text()
-
-
 def test_report_tables_and_plots():
     from optagent.benchmarks.smtt import report
 
@@ -229,29 +185,3 @@ def test_report_tables_and_plots():
     assert "| edd | gen8 |" in text and "| mdd | gen8 |" in text and "R=0.4 T=0.6" in text
     page = report.html_page(results)
     assert page.count("data:image/png;base64,") == 1 and "<td>mdd</td>" in page
-
-
-def test_discover_cli_with_a_scripted_model(tmp_path):
-    shared_set("n20")
-    replies = tmp_path / "replies.json"
-    replies.write_text(json.dumps({"replies": [VALID]}))
-    env = {**os.environ, "OPTAGENT_CACHE_DIR": str(tmp_path / "cache")}
-    args = [
-        "smtt",
-        "discover",
-        "--model",
-        f"scripted:{replies}",
-        "--budget",
-        "1",
-        "--out",
-        str(tmp_path / "run"),
-        "--test-set",
-        "n20",
-        "--json",
-    ]
-    summary = json.loads(run_cli(*args, check_rc=0, env=env).stdout)
-    assert summary["calls_used"] == 1 and summary["candidates"] == 4  # three seeds and one proposal
-    assert summary["test"]["instances"] == 800 and summary["test"]["mean_gap_pct"] is not None
-    assert (tmp_path / "run" / "summary.json").exists() and summary["files"]
-    again = json.loads(run_cli(*args, check_rc=0, env=env).stdout)  # budget already spent: no new call
-    assert again["calls_used"] == 1 and again["candidates"] == 4

@@ -203,7 +203,8 @@ def test_exact_cli_shows_progress():
         (["exact", "--set", "n20", "--limit", "0"], "--limit"),
         (["eval", "--heuristic", "mdd", "--set", "n20", "--limit", "-2"], "--limit"),
         (["eval", "--heuristic", "ils", "--set", "n20", "--ils-iterations", "-1"], "--ils-iterations"),
-        (["discover", "--model", "scripted:none", "--budget", "0"], "--budget"),
+        (["discover", "--model", "scripted:none", "--calls", "0"], "--calls"),
+        (["discover", "--model", "scripted:none", "--time-budget", "0"], "--time-budget"),
     ],
 )
 def test_cli_rejects_bad_numbers_as_usage_errors(args, option):

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from optagent.cli.options import json_option, make_cli_llm, positive
+from optagent.cli.options import json_option, positive
 from optagent.cli.output import console, err_console, print_json, print_written
 from optagent.errors import InputError
 
@@ -195,56 +193,6 @@ def exact(
     )
 
 
-@app.command("discover")
-def discover(
-    model: str | None = typer.Option(None, "--model", "-m", help="LLM spec, e.g. gpt-4o."),
-    base_url: str | None = typer.Option(None, help="OpenAI-compatible server URL."),
-    api_key: str | None = typer.Option(None, help="API key."),
-    budget: int = typer.Option(20, min=1, help="LLM calls in all (a rerun continues the same search)."),
-    out: Path = typer.Option(Path("runs/smtt-discovery"), help="Folder for the log and the best heuristics."),
-    test_set: str | None = typer.Option("n100", "--test-set", help="Report the best heuristic on this set."),
-    seed: int = typer.Option(0, min=0, help="Random seed of the search."),
-    data_dir: Path | None = DATA,
-    as_json: bool = json_option(),
-):
-    """Evolve heuristics with an LLM; candidates run sandboxed on generated instances; resumable."""
-    from optagent.agent.api import default_executor
-    from optagent.benchmarks.smtt.discovery import Discovery
+from optagent.cli.smtt_discover import discover  # noqa: E402  (the command lives in its own module)
 
-    llm = make_cli_llm(model, base_url, api_key, None, False)
-    if hasattr(llm, "all_temperatures"):
-        llm.all_temperatures = True  # every call has its own sample index: a rerun replays from the cache
-    search = Discovery(llm, default_executor(), out / "candidates.jsonl", seed=seed)
-
-    def show(c) -> None:
-        if not as_json:
-            text = f"score {c.score:.3f}" if c.score is not None else f"rejected: {c.reason}"
-            err_console.print(f"candidate {c.id} ({c.operator}): {escape(text)}", highlight=False)
-
-    best = search.run(budget, on_candidate=show)
-    paths = search.write_best(out)
-    summary = {
-        "calls_used": search.calls_used,
-        "candidates": len(search.candidates),
-        "rejected": sum(c.status == "rejected" for c in search.candidates),
-        "tokens": sum(c.tokens for c in search.candidates),
-        "best": [{"id": c.id, "score": c.score, "status": c.status} for c in best[:3]],
-        "files": [str(p) for p in paths],
-    }
-    if test_set and paths:
-        summary["test"] = _evaluate_file(paths[0], _instances(test_set, data_dir, None, None), test_set)[
-            "overall"
-        ]
-    (out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
-    if as_json:
-        print_json(summary)
-        return
-    table = Table("candidate", "training gap %", "status")
-    for c in best[:5]:
-        table.add_row(str(c.id), f"{c.score:.3f}", c.status)
-    console.print(table)
-    console.print(
-        f"{summary['calls_used']} LLM calls, {summary['rejected']} candidates rejected; best: {paths[0]}"
-    )
-    if "test" in summary:
-        console.print(f"on {test_set}: {summary['test']}")
+app.command("discover")(discover)
