@@ -115,6 +115,10 @@ def _run(
     )
     if compiled.prepared.has_integers:
         kwargs["rel_gap"] = mip_gap
+    if spec.name == "scip":
+        # Pyomo captures SCIP's output through a pipe that a Python thread drains, while SCIP's optimize()
+        # holds the GIL: a log longer than the pipe's buffer blocks the solve forever. SCIP stays silent.
+        kwargs["solver_options"] = {"display/verblevel": 0}
     with _SOLVE_LOCK:  # Pyomo captures the solver log by redirecting the process's stdout: one at a time
         solve_start = time.perf_counter()
         res = opt.solve(compiled.model, **kwargs)
