@@ -1,7 +1,15 @@
 """Measure the IR's overhead: validation, compilation and solve of generated transportation models,
 against the same model built directly with highspy's array API. Prints one row per size.
 
-    python scripts/bench_ir_overhead.py [--sizes 10 50 100 200] [--repeat 3]
+    python scripts/bench_ir_overhead.py [--sizes 10 50 100 200] [--repeat 3] [--no-pyomo]
+
+Columns (seconds, best of --repeat): ``validate`` = validate(f); ``prepare`` = prepare(f), the parse/resolve
+step solve() shares with validation; ``lower`` = prepared model -> arrays (the direct path's build);
+``ir_solve`` = HiGHS run plus mapping values back; ``ir_total`` = solve(f, solver="highs") with default
+settings (direct path; sensitivity automatic, i.e. off above 10,000 rows + columns); ``prep_share`` =
+prepare / ir_total; ``sens_extra`` = what sensitivity=True adds; ``pyomo_total`` = the same solve through
+Pyomo (the path before the direct one); ``direct_*`` = the hand-built highspy model; ``total_ratio`` =
+ir_total / direct_total.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ import highspy
 import numpy as np
 
 from optagent.formulations import Formulation, validate
-from optagent.formulations.compile_pyomo import compile_prepared
+from optagent.formulations.lower import lower
 from optagent.formulations.prepare import prepare
 from optagent.formulations.solve import solve
 
@@ -88,6 +96,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10, 25, 50, 100, 200])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-pyomo", action="store_true", help="skip the Pyomo path (slow at large sizes)")
     args = ap.parse_args()
     print(f"# transportation n x n, highspy {importlib.metadata.version('highspy')}, threads=1, best of")
     print(
@@ -97,9 +106,13 @@ def main() -> None:
         "n",
         "vars",
         "validate",
-        "compile",
+        "prepare",
+        "lower",
         "ir_solve",
         "ir_total",
+        "prep_share",
+        "sens_extra",
+        "pyomo_total",
         "direct_build",
         "direct_solve",
         "direct_total",
@@ -111,9 +124,16 @@ def main() -> None:
     for n in args.sizes:
         f = formulation(n)
         t_val, _ = best(lambda f=f: validate(f), args.repeat)
-        t_comp, _ = best(lambda f=f: compile_prepared(prepare(f)), args.repeat)
+        t_prep, prep = best(lambda f=f: prepare(f), args.repeat)
+        t_lower, _ = best(lambda prep=prep: lower(prep), args.repeat)
         t_total, result = best(lambda f=f: solve(f, solver="highs"), args.repeat)
-        ir_solve = result.wall_time - result.build_time  # solver call incl. Pyomo's hand-over to HiGHS
+        assert result.path == "direct", result.messages
+        t_sens, _ = best(lambda f=f: solve(f, solver="highs", sensitivity=True), args.repeat)
+        pyomo = "-"
+        if not args.no_pyomo:
+            t_pyomo, _ = best(lambda f=f: solve(f, solver="highs", path="pyomo"), args.repeat)
+            pyomo = f"{t_pyomo:.3f}"
+        ir_solve = result.wall_time - result.build_time  # HiGHS run and values mapped back
         runs = [direct_highspy(n) for _ in range(args.repeat)]
         d_build = min(r[0] for r in runs)
         d_solve = min(r[1] for r in runs)
@@ -123,13 +143,17 @@ def main() -> None:
             n,
             n * n,
             f"{t_val:.3f}",
-            f"{t_comp:.3f}",
+            f"{t_prep:.3f}",
+            f"{t_lower:.3f}",
             f"{ir_solve:.3f}",
             f"{t_total:.3f}",
+            f"{t_prep / t_total:.0%}",
+            f"{t_sens - t_total:+.3f}",
+            pyomo,
             f"{d_build:.4f}",
             f"{d_solve:.4f}",
             f"{d_total:.4f}",
-            f"{t_comp / d_build:.0f}x",
+            f"{t_lower / d_build:.0f}x",
             f"{t_total / d_total:.1f}x",
             same,
         )
