@@ -10,11 +10,13 @@ Sign conventions (every number is in the objective's own sense, minimise or maxi
 - ``activity``: the value of the other side at the solution, so ``slack = constant - activity`` for
   ``<=``, ``activity - constant`` for ``>=``, 0 for ``==`` and the distance to the nearer end for ranged rows;
   ``binding`` means slack <= 1e-7 (relative).
-- ``rhs_range``: the interval of the constant over which ``dual`` stays valid (the optimal basis does not
-  change); an end is ``None`` when it is unbounded. For non-binding rows it runs from the activity outwards.
+- ``rhs_range``: the interval of the constant over which the optimal basis stays optimal, so ``dual`` holds
+  on all of it (in a degenerate LP the same dual may hold further); an end is ``None`` when unbounded. For
+  non-binding rows it runs from the activity outwards.
 - ``VariableSensitivity.reduced_cost``: change of the objective per unit increase of the variable from its
   value, the other variables re-optimised in the same basis (0 for basic variables).
-- ``cost_range``: the interval of the variable's objective coefficient over which the solution stays optimal.
+- ``cost_range``: the interval of the variable's objective coefficient over which the solution stays
+  optimal (``None`` for integer variables, fixed in the fixed-integer LP).
 
 ``basis`` says where the numbers come from: ``"lp"`` (the LP itself), ``"fixed-integer-lp"`` (a MILP with
 every integer variable fixed at its optimal value, then solved as an LP: the duals price the continuous

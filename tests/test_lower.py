@@ -69,7 +69,8 @@ CONSTRUCTS = {
         },
         {
             "name": "agg",
-            "expr": "sum(min(c[i, j], 3) * x[i, j] for i in I for j in J if c[i, j] > 1) <= prod(d[j] for j in J) * 5",
+            "expr": "sum(min(c[i, j], 3) * x[i, j] for i in I for j in J if c[i, j] > 1)"
+            " <= prod(d[j] for j in J) * 5",
         },
         {"name": "pairs", "forall": ["k in I"], "expr": "sum(y[i, j] for (i, j) in A if i == k) <= 1 + k"},
         {"name": "both", "forall": ["j in J"], "expr": "x[1, j] + 1 <= x[2, j] + d[j] + 3 * s"},
@@ -189,5 +190,5 @@ def test_a_row_false_on_data_alone_is_reported(base):
 def test_duplicate_terms_are_summed_and_zeros_dropped(base):
     base["constraints"] = [{"name": "twice", "expr": "x['a', 1] + x['a', 1] - x['b', 2] + x['b', 2] <= 3"}]
     lw = lower(prepare(Formulation.from_data(base)))
-    starts, index, values = lw.matrix
+    _, index, values = lw.matrix
     assert index.tolist() == [0] and values.tolist() == [2.0]
