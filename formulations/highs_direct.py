@@ -10,6 +10,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import highspy
@@ -41,10 +42,20 @@ _TERMINATION = {
     _S.kModelEmpty: Termination.error,
 }
 _FEASIBLE = 2  # HighsInfo.primal_solution_status: 0 none, 1 infeasible, 2 feasible
-_RUN_LOCK = (
-    threading.Lock()
-)  # HiGHS keeps one thread scheduler per process: runs that resize it go one at a time
+_RUN_LOCK = threading.Lock()
 _scheduler_threads: int | None = None
+
+
+@contextlib.contextmanager
+def highs_threads(threads: int) -> Iterator[None]:
+    """Hold while HiGHS runs (directly or through Pyomo). HiGHS keeps one thread scheduler per process and
+    refuses a run asking for another thread count, so runs go one at a time and a new count resets it."""
+    global _scheduler_threads
+    with _RUN_LOCK:
+        if _scheduler_threads not in (None, threads):
+            highspy.Highs.resetGlobalScheduler(True)
+        _scheduler_threads = threads
+        yield
 
 
 _banner_lock = threading.Lock()
@@ -129,16 +140,12 @@ class HighsRun:
 
     def run(self, *, time_limit: float, threads: int, mip_gap: float) -> float:
         """Solve with explicit limits; returns the seconds spent in HiGHS."""
-        global _scheduler_threads
         h = self.h
         h.setOptionValue("time_limit", float(time_limit))
         h.setOptionValue("threads", int(threads))
         if self.lowered.integer.any():
             h.setOptionValue("mip_rel_gap", float(mip_gap))
-        with _RUN_LOCK:
-            if _scheduler_threads not in (None, threads):
-                highspy.Highs.resetGlobalScheduler(True)
-            _scheduler_threads = threads
+        with highs_threads(threads):
             start = time.perf_counter()
             h.run()  # a failed run shows in the model status (kSolveError, ...), read by result()
             return time.perf_counter() - start

@@ -14,7 +14,7 @@ import numpy as np
 
 from optagent.formulations import expr as E
 from optagent.formulations.evaluate import Backend, Builder, EvalError, Table, flat_key, key_str
-from optagent.formulations.highs_direct import HighsRun
+from optagent.formulations.highs_direct import HighsRun, key_strings
 from optagent.formulations.lower import Block, Lowered, data_only
 from optagent.formulations.sensitivity import ConstraintSensitivity, Sensitivity, VariableSensitivity
 
@@ -49,7 +49,7 @@ def sensitivity(run: HighsRun, *, time_limit: float, threads: int) -> tuple[Sens
     rows = _rows(lw, sol, h.getBasis(), ranging)
     cols = _columns(lw, sol, ranging)
     sense = "maximize" if lw.maximize else "minimize"
-    return Sensitivity(basis=basis, sense=sense, constraints=rows, variables=cols), ""
+    return Sensitivity.model_construct(basis=basis, sense=sense, constraints=rows, variables=cols), ""
 
 
 def _end(value: float) -> float | None:
@@ -90,7 +90,7 @@ def _rows(lw: Lowered, sol: Any, basis: Any, ranging: Any) -> list[ConstraintSen
                 rng = _range(dn[i], up[i], s, o)
             term = terms.get((i, beta == lo)) if terms else None
             out.append(
-                ConstraintSensitivity(
+                ConstraintSensitivity.model_construct(  # trusted numbers: no validation pass
                     name=block.name,
                     index=key_str(block.keys[i - block.start]) if block.indexed else "",
                     activity=s * ax + o + 0.0,
@@ -113,12 +113,13 @@ def _columns(lw: Lowered, sol: Any, ranging: Any) -> list[VariableSensitivity]:
     cost = lw.cost.tolist()
     out = []
     for block in lw.var_blocks:
+        indices = key_strings(lw, block.name) if block.indexed else [""]
         for j in range(block.start, block.stop):
             rng = None if up is None or fixed[j] else _range(dn[j], up[j])
             out.append(
-                VariableSensitivity(
+                VariableSensitivity.model_construct(
                     name=block.name,
-                    index=key_str(block.keys[j - block.start]) if block.indexed else "",
+                    index=indices[j - block.start],
                     value=values[j] + 0.0,
                     cost=cost[j] + 0.0,
                     reduced_cost=reduced[j] + 0.0,

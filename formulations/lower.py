@@ -86,10 +86,6 @@ class Lowered:
     def num_rows(self) -> int:
         return len(self.row_lower)
 
-    def key_strings(self, block: Block) -> list[str]:
-        """Index strings of a block as ``SolveResult.values`` keys them."""
-        return [key_str(k) for k in block.keys] if block.indexed else [""]
-
 
 @dataclass
 class _Rows:

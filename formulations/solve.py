@@ -3,6 +3,7 @@ explicit limits, results mapped back to IR names."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import threading
@@ -13,7 +14,7 @@ from optagent.errors import FormulationInvalid, OptagentError, SolverUnavailable
 from optagent.formulations.compile_pyomo import Compiled, compile_prepared
 from optagent.formulations.convexity import check_convexity
 from optagent.formulations.evaluate import key_str
-from optagent.formulations.highs_direct import HighsRun
+from optagent.formulations.highs_direct import HighsRun, highs_threads
 from optagent.formulations.highs_sensitivity import sensitivity as highs_sensitivity
 from optagent.formulations.lower import Lowered, NotDirect, lower
 from optagent.formulations.model import Formulation, ProblemType
@@ -122,23 +123,20 @@ def solve(
         compiled = compile_prepared(prep)
         build_time = time.perf_counter() - start
         result = _pyomo(compiled, spec, time_limit, threads, mip_gap, exclude, messages)
-        if sensitivity is not False and (sensitivity or cls in LINEAR | {ProblemType.QP}):
-            messages.append(
-                f"no sensitivity: duals and ranges come from the direct HiGHS path; this model was solved "
-                f"with {result.solver} through Pyomo"
-            )
-    if (
-        solver == "auto"
-        and result.solver == "highs"
-        and result.termination
-        in (
-            Termination.error,
-            Termination.unknown,
-        )
-    ):
+    failed = (Termination.error, Termination.unknown)
+    if solver == "auto" and result.solver == "highs" and result.termination in failed:
         fallback = choose("auto", cls, exclude=("highs",))
         messages.append(f"HiGHS could not solve this {cls.value} model: solved with {fallback.name}")
         result = _run(compile_prepared(prep), fallback, time_limit, threads, mip_gap)
+    if (
+        result.path == "pyomo"
+        and sensitivity is not False
+        and (sensitivity or cls in LINEAR | {ProblemType.QP})
+    ):
+        messages.append(
+            f"no sensitivity: duals and ranges come from the direct HiGHS path; this model was solved "
+            f"with {result.solver} through Pyomo"
+        )
     result.messages = messages
     result.build_time = build_time
     result.wall_time = time.perf_counter() - start
@@ -219,7 +217,8 @@ def _run(
         kwargs["rel_gap"] = mip_gap
     if spec.name == "gurobi" and compiled.prepared.problem_class in QUADRATIC:
         kwargs["solver_options"] = {"NonConvex": 2}  # global optima of non-convex quadratics, not an error
-    with _SOLVE_LOCK:  # Pyomo captures the solver log by redirecting the process's stdout: one at a time
+    # Pyomo captures the solver log by redirecting the process's stdout: one at a time.
+    with _SOLVE_LOCK, highs_threads(threads) if spec.name == "highs" else contextlib.nullcontext():
         solve_start = time.perf_counter()
         res = opt.solve(compiled.model, **kwargs)
         solve_time = time.perf_counter() - solve_start

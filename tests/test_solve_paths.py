@@ -91,3 +91,16 @@ def test_auto_takes_the_direct_path_when_highs_can(model):
         assert not result.messages
     else:
         assert result.path == "pyomo" and result.solver != "highs"
+
+
+def test_switching_thread_counts_between_solves_works_on_both_paths():
+    # HiGHS keeps one thread scheduler per process and refuses a run with another thread count unless it is
+    # reset: without that, the second solve below ended in an error (and auto mode fell back to SCIP).
+    f = Formulation.load(EXAMPLES / "facility_location.json")
+    for threads, via in ((2, "pyomo"), (1, "direct"), (2, "direct"), (1, "pyomo"), (1, "direct")):
+        result = solve(f, threads=threads, path=via)
+        assert (result.solver, result.path, result.termination) == ("highs", via, Termination.optimal), (
+            threads,
+            via,
+        )
+        assert result.objective == pytest.approx(1675) and not any("could not" in m for m in result.messages)
