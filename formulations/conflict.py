@@ -91,7 +91,9 @@ def find_conflict(
     run.h.setOptionValue("iis_strategy", _IIS_STRATEGY)
     run.h.setOptionValue("iis_time_limit", float(time_limit))
     run.run(time_limit=time_limit, threads=1, mip_gap=1e-9)
-    if run.h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
+    status = run.h.getModelStatus()
+    # With no objective "unbounded or infeasible" can only mean infeasible.
+    if status not in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
         return None
     status, iis = run.h.getIis()
     integer = bool(lowered.integer.any())
@@ -158,7 +160,7 @@ def _row_filter(
         relax(rows)
         run.run(time_limit=time_limit, threads=1, mip_gap=1e-9)
         status = h.getModelStatus()
-        if status == highspy.HighsModelStatus.kInfeasible:
+        if status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
             return True
         if status != highspy.HighsModelStatus.kOptimal:
             conclusive = False

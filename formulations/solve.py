@@ -111,7 +111,11 @@ def solve(
             )
     direct = spec.name == "highs" and lowered is not None and path != "pyomo"
     if path == "direct" and not direct:
-        reason = why_not or f"{spec.name} is solved through Pyomo"
+        reason = why_not or (
+            "it is not convex"
+            if exclude
+            else f"{spec.name} solves {cls.value} models through Pyomo (the direct path: LP, MILP, convex QP)"
+        )
         raise OptagentError(f"the direct HiGHS path cannot take this model: {reason}", hint="use path='auto'")
     if spec.name == "highs" and lowered is None and why_not:
         messages.append(f"not passed to HiGHS directly ({why_not}): compiled through Pyomo")

@@ -253,3 +253,18 @@ def test_cli_json_and_explain():
     proc = run_cli("solve", "-f", str(EXAMPLES / "production_mix.json"), "--explain", check_rc=0)
     assert "one more unit of `available[carpentry]` is worth 1, valid from 225 to 600" in proc.stdout
     assert "shop_hours[finishing]" in proc.stdout and "225 .. 600" in proc.stdout
+
+
+def test_cli_explains_an_answer_from_a_problem_in_words():
+    proc = run_cli(
+        "solve",
+        "-f",
+        str(EXAMPLES / "problems" / "furniture.txt"),
+        "--model",
+        f"scripted:{EXAMPLES / 'replays' / 'furniture.json'}",
+        "--mode",
+        "ir",
+        "--explain",
+        check_rc=0,
+    )
+    assert "one more unit of `available[finishing]` is worth 4, valid from 300 to 800" in proc.stdout

@@ -104,3 +104,23 @@ def test_switching_thread_counts_between_solves_works_on_both_paths():
             via,
         )
         assert result.objective == pytest.approx(1675) and not any("could not" in m for m in result.messages)
+
+
+def test_a_model_the_direct_path_cannot_take_falls_back_with_a_note(monkeypatch):
+    import optagent.formulations.solve as solve_module
+    from optagent.formulations.lower import NotDirect
+
+    def refuse(prep):
+        raise NotDirect("constraint 'c': a construct without a matrix form")
+
+    monkeypatch.setattr(solve_module, "lower", refuse)
+    result = solve(Formulation.load(EXAMPLES / "production_mix.json"))
+    assert (result.solver, result.path, result.objective) == ("highs", "pyomo", pytest.approx(2200))
+    assert any("not passed to HiGHS directly (constraint 'c'" in m for m in result.messages)
+
+
+def test_asking_for_the_direct_path_on_a_nonlinear_model_says_why_not():
+    from optagent.errors import OptagentError
+
+    with pytest.raises(OptagentError, match="direct HiGHS path cannot take this model"):
+        solve(Formulation.load(EXAMPLES / "weber_location.json"), path="direct")
