@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 
 from optagent.formulations import expr as E
-from optagent.formulations.evaluate import MAX_TERMS, NUMERIC_FUNCS, ResolvedSet, Table, flat_key, is_number
+from optagent.formulations.evaluate import NUMERIC_FUNCS, ResolvedSet, Table, flat_key, is_number
 
 _I64 = np.int64
+MAX_FRAME = 5_000_000  # environments in one expanded sum; larger sums go row by row (bounded by MAX_TERMS)
 _EMPTY_I = np.zeros(0, dtype=_I64)
 _EMPTY_F = np.zeros(0)
 
@@ -40,8 +41,8 @@ def object_array(values: list[Any]) -> np.ndarray:
 
 
 def element_array(values: list[Any]) -> np.ndarray:
-    """Elements as an int64 array when they are all integers, else as an object array."""
-    if values and all(type(v) is int for v in values):
+    """Elements as an int64 array when they are all integers (that fit), else as an object array."""
+    if values and all(type(v) is int and -(2**62) < v < 2**62 for v in values):
         return np.array(values, dtype=_I64)
     return object_array(values)
 
@@ -475,8 +476,8 @@ class VectorBuilder:
         for loop in node.loops:
             els, parts = self.elements(loop.set_name)
             size *= len(els)
-            if size > MAX_TERMS:
-                raise Unvectorized("too many combinations")
+            if size > MAX_FRAME:
+                raise Unvectorized("too many combinations to hold at once")
             if len(loop.targets) > 1 and len(parts) != len(loop.targets):
                 raise Unvectorized("loop target width differs from the set's dimension")
             sub = sub.expand(loop.targets, loop.set_name, els, parts)
