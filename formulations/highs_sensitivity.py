@@ -153,7 +153,7 @@ def _side_terms(lw: Lowered, block: Block) -> dict[tuple[int, bool], str]:
             label = node.id
             out.update({(i, is_lower): label for i in range(block.start, block.stop)})
         elif isinstance(node, E.Index) and isinstance(prep.params.get(node.base), Table):
-            args = [builder.build(a) for a in node.args]
+            args = [_element(builder, prep, a) for a in node.args]
             for i in range(block.start, block.stop):
                 env = _env(prep, pc.bindings, block.keys[i - block.start])
                 try:
@@ -161,6 +161,18 @@ def _side_terms(lw: Lowered, block: Block) -> dict[tuple[int, bool], str]:
                 except (EvalError, KeyError):
                     continue
     return out
+
+
+def _element(builder: Builder, prep: Any, node: E.Node) -> Any:
+    """A closure giving an index argument's element: bound names and literals as they are (names of
+    elements are not numbers), anything else evaluated as data (``t - 1``)."""
+    if isinstance(node, E.Name) and node.id not in prep.params:
+        name = node.id
+        return lambda env: env[name]
+    if isinstance(node, E.Const):
+        value = node.value
+        return lambda env: value
+    return builder.build(node)
 
 
 def _env(prep: Any, bindings: list, key: tuple) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from optagent.formulations import expr as E
 from optagent.formulations.evaluate import NUMERIC_FUNCS, ResolvedSet, Table, flat_key, is_number
 
 _I64 = np.int64
+CHECK_ABOVE = 1e15  # computed data beyond this size goes row by row
 MAX_FRAME = 5_000_000  # environments in one expanded sum; larger sums go row by row (bounded by MAX_TERMS)
 _EMPTY_I = np.zeros(0, dtype=_I64)
 _EMPTY_F = np.zeros(0)
@@ -414,10 +415,8 @@ class VectorBuilder:
         if not isinstance(a, Terms) and not isinstance(b, Terms):
             if not (_numeric(a) and _numeric(b)):
                 raise Unvectorized("arithmetic on non-numbers")
-            if op == "**" and (np.any(np.asarray(b) < 0) or np.asarray(a).dtype.kind == "f"):
-                return np.power(np.asarray(a, dtype=float), b)
-            out = _ARITH[op](a, b)
-            return out.item() if isinstance(out, np.generic) else out
+            # in float64, where overflow raises (integer numpy arithmetic would wrap around silently)
+            return _checked(_ARITH[op](np.asarray(a, dtype=float), np.asarray(b, dtype=float)))
         if op in ("+", "-"):
             right = as_terms(b, fr.n)
             return as_terms(a, fr.n).plus(right.scaled(-1.0) if op == "-" else right)
@@ -465,9 +464,9 @@ class VectorBuilder:
         args = [self._data(a, fr) for a in node.args]
         fn = NUMERIC_FUNCS[name]
         if not any(isinstance(a, np.ndarray) for a in args):
-            return fn(*args)
+            return _checked(fn(*args))
         cols = [a.tolist() if isinstance(a, np.ndarray) else [a] * fr.n for a in args]
-        return _from_list([fn(*vals) for vals in zip(*cols)])
+        return _checked(_from_list([fn(*vals) for vals in zip(*cols)]))
 
     def _reduce(self, node: E.Reduce, fr: Frame) -> Any:
         sub = Frame(fr.n, dict(fr.cols), dict(fr.origin))
@@ -493,7 +492,7 @@ class VectorBuilder:
             if not _numeric(body):
                 raise Unvectorized("sum of non-numbers")
             weights = np.broadcast_to(np.asarray(body, dtype=float), (sub.n,))
-            return np.bincount(parent, weights=weights, minlength=fr.n)
+            return _checked(np.bincount(parent, weights=weights, minlength=fr.n))
         if isinstance(body, Terms) or not _numeric(body):
             raise Unvectorized(f"{node.func} over variables")
         values = np.broadcast_to(np.asarray(body), (sub.n,))
@@ -503,7 +502,16 @@ class VectorBuilder:
         order = np.argsort(parent, kind="stable")
         groups = np.split(values[order], np.cumsum(counts)[:-1])
         fn = {"prod": math.prod, "min": min, "max": max}[node.func]
-        return _from_list([fn(g.tolist()) for g in groups])
+        return _checked(_from_list([fn(g.tolist()) for g in groups]))
+
+
+def _checked(value: Any) -> Any:
+    """Computed data, when every number is finite and at most CHECK_ABOVE in size; larger or non-finite
+    numbers are left to the row-by-row interpreter, which owns the limits on numbers and their messages."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iufb" or not np.all(np.abs(arr) <= CHECK_ABOVE):
+        raise Unvectorized("a number to be checked row by row")
+    return arr.item() if arr.ndim == 0 else arr
 
 
 def _compare(op: str, a: Any, b: Any) -> Any:

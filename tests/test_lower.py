@@ -191,3 +191,16 @@ def test_duplicate_terms_are_summed_and_zeros_dropped(base):
     lw = lower(prepare(Formulation.from_data(base)))
     _, index, values = lw.matrix
     assert index.tolist() == [0] and values.tolist() == [2.0]
+
+
+def test_large_data_is_never_wrapped_around(base):
+    # numpy's int64 power wraps 2**70 around to 0 without a word; data arithmetic runs in float64, and numbers
+    # beyond 1e15 are left to the row-by-row interpreter (which owns the limits on numbers).
+    base["constraints"] = [
+        {"name": "big", "expr": "x['a', 1] * 2 ** 70 <= 5"},
+        {"name": "small", "forall": ["t in T"], "expr": "x['b', t] * 2 ** 10 <= 5"},
+    ]
+    lw = lower(prepare(Formulation.from_data(base)))
+    assert lw.row_wise == ["big"]
+    _, index, values = lw.matrix
+    assert values[0] == pytest.approx(2.0**70) and values[1:].tolist() == [1024.0] * 3
