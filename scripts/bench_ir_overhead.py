@@ -3,13 +3,13 @@ against the same model built directly with highspy's array API. Prints one row p
 
     python scripts/bench_ir_overhead.py [--sizes 10 50 100 200] [--repeat 3] [--no-pyomo]
 
-Columns (seconds, best of --repeat): ``validate`` = validate(f); ``prepare`` = prepare(f), the parse/resolve
-step solve() shares with validation; ``lower`` = prepared model -> arrays (the direct path's build);
-``ir_solve`` = HiGHS run plus mapping values back; ``ir_total`` = solve(f, solver="highs") with default
-settings (direct path; sensitivity automatic, i.e. off above 10,000 rows + columns); ``prep_share`` =
-prepare / ir_total; ``sens_extra`` = what sensitivity=True adds; ``pyomo_total`` = the same solve through
-Pyomo (the path before the direct one); ``direct_*`` = the hand-built highspy model; ``total_ratio`` =
-ir_total / direct_total.
+Columns (seconds, the best of --repeat interleaved rounds): ``validate`` = validate(f); ``prepare`` =
+prepare(f), the parse/resolve step solve() shares with validation; ``lower`` = prepared model -> arrays (the
+direct path's build); ``ir_solve`` = HiGHS run plus mapping values back; ``ir_total`` = solve(f,
+solver="highs") with default settings (direct path; sensitivity automatic, i.e. off above 10,000 rows +
+columns); ``prep_share`` = prepare / ir_total; ``sens_extra`` = what sensitivity=True adds; ``pyomo_total`` =
+the same solve through Pyomo (the path before the direct one); ``direct_*`` = the hand-built highspy model;
+``total_ratio`` = ir_total / direct_total.
 """
 
 from __future__ import annotations
@@ -83,13 +83,29 @@ def direct_highspy(n: int) -> tuple[float, float, float]:
     return t1 - t0, t2 - t1, h.getInfo().objective_function_value
 
 
-def best(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
+def timed(fn) -> tuple[float, object]:
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def measure(n: int, pyomo: bool) -> dict[str, float]:
+    """One round of every measurement at size n (rounds are interleaved so load drifts hit all alike)."""
+    f = formulation(n)
+    out: dict[str, float] = {}
+    out["validate"], _ = timed(lambda: validate(f))
+    out["prepare"], prep = timed(lambda: prepare(f))
+    out["lower"], _ = timed(lambda: lower(prep))
+    out["ir_total"], result = timed(lambda: solve(f, solver="highs"))
+    assert result.path == "direct", result.messages
+    out["ir_solve"] = result.wall_time - result.build_time  # HiGHS run and values mapped back
+    out["sens_total"], _ = timed(lambda: solve(f, solver="highs", sensitivity=True))
+    if pyomo:
+        out["pyomo_total"], _ = timed(lambda: solve(f, solver="highs", path="pyomo"))
+    out["direct_build"], out["direct_solve"], objective = direct_highspy(n)
+    out["direct_total"] = out["direct_build"] + out["direct_solve"]
+    out["same_obj"] = abs(result.objective - objective) <= 1e-6 * (1 + abs(objective))
+    return out
 
 
 def main() -> None:
@@ -100,7 +116,8 @@ def main() -> None:
     args = ap.parse_args()
     print(f"# transportation n x n, highspy {importlib.metadata.version('highspy')}, threads=1, best of")
     print(
-        f"# {args.repeat} runs, Python {platform.python_version()} on {platform.machine()}; times in seconds"
+        f"# {args.repeat} interleaved rounds, Python {platform.python_version()} on {platform.machine()}; "
+        "times in seconds"
     )
     header = (
         "n",
@@ -122,40 +139,25 @@ def main() -> None:
     )
     print(" | ".join(header))
     for n in args.sizes:
-        f = formulation(n)
-        t_val, _ = best(lambda f=f: validate(f), args.repeat)
-        t_prep, prep = best(lambda f=f: prepare(f), args.repeat)
-        t_lower, _ = best(lambda prep=prep: lower(prep), args.repeat)
-        t_total, result = best(lambda f=f: solve(f, solver="highs"), args.repeat)
-        assert result.path == "direct", result.messages
-        t_sens, _ = best(lambda f=f: solve(f, solver="highs", sensitivity=True), args.repeat)
-        pyomo = "-"
-        if not args.no_pyomo:
-            t_pyomo, _ = best(lambda f=f: solve(f, solver="highs", path="pyomo"), args.repeat)
-            pyomo = f"{t_pyomo:.3f}"
-        ir_solve = result.wall_time - result.build_time  # HiGHS run and values mapped back
-        runs = [direct_highspy(n) for _ in range(args.repeat)]
-        d_build = min(r[0] for r in runs)
-        d_solve = min(r[1] for r in runs)
-        d_total = min(r[0] + r[1] for r in runs)
-        same = abs(result.objective - runs[0][2]) <= 1e-6 * (1 + abs(runs[0][2]))
+        rounds = [measure(n, not args.no_pyomo) for _ in range(args.repeat)]
+        t = {k: min(r[k] for r in rounds) for k in rounds[0] if k != "same_obj"}
         row = (
             n,
             n * n,
-            f"{t_val:.3f}",
-            f"{t_prep:.3f}",
-            f"{t_lower:.3f}",
-            f"{ir_solve:.3f}",
-            f"{t_total:.3f}",
-            f"{t_prep / t_total:.0%}",
-            f"{t_sens - t_total:+.3f}",
-            pyomo,
-            f"{d_build:.4f}",
-            f"{d_solve:.4f}",
-            f"{d_total:.4f}",
-            f"{t_lower / d_build:.0f}x",
-            f"{t_total / d_total:.1f}x",
-            same,
+            f"{t['validate']:.3f}",
+            f"{t['prepare']:.3f}",
+            f"{t['lower']:.3f}",
+            f"{t['ir_solve']:.3f}",
+            f"{t['ir_total']:.3f}",
+            f"{t['prepare'] / t['ir_total']:.0%}",
+            f"{t['sens_total'] - t['ir_total']:+.3f}",
+            f"{t['pyomo_total']:.3f}" if "pyomo_total" in t else "-",
+            f"{t['direct_build']:.4f}",
+            f"{t['direct_solve']:.4f}",
+            f"{t['direct_total']:.4f}",
+            f"{t['lower'] / t['direct_build']:.0f}x",
+            f"{t['ir_total'] / t['direct_total']:.1f}x",
+            all(r["same_obj"] for r in rounds),
         )
         print(" | ".join(map(str, row)), flush=True)
 
