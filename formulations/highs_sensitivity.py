@@ -49,7 +49,9 @@ def sensitivity(run: HighsRun, *, time_limit: float, threads: int) -> tuple[Sens
     rows = _rows(lw, sol, h.getBasis(), ranging)
     cols = _columns(lw, sol, ranging)
     sense = "maximize" if lw.maximize else "minimize"
-    return Sensitivity.model_construct(basis=basis, sense=sense, constraints=rows, variables=cols), ""
+    return Sensitivity.model_construct(
+        basis=basis, sense=sense, constraints=rows, variables=cols
+    ), ""  # trusted
 
 
 def _end(value: float) -> float | None:
@@ -90,43 +92,53 @@ def _rows(lw: Lowered, sol: Any, basis: Any, ranging: Any) -> list[ConstraintSen
                 rng = _range(dn[i], up[i], s, o)
             term = terms.get((i, beta == lo)) if terms else None
             out.append(
-                ConstraintSensitivity.model_construct(  # trusted numbers: no validation pass
+                ConstraintSensitivity(
                     name=block.name,
                     index=key_str(block.keys[i - block.start]) if block.indexed else "",
                     activity=s * ax + o + 0.0,
                     rhs=s * beta + o + 0.0,
-                    rhs_term=term,
                     dual=s * duals[i] + 0.0,
                     slack=slack,
                     binding=slack <= BINDING_TOLERANCE * max(1.0, abs(beta)),
                     rhs_range=rng,
+                    rhs_term=term,
                 )
             )
     return out
 
 
 def _columns(lw: Lowered, sol: Any, ranging: Any) -> list[VariableSensitivity]:
-    values, reduced = sol.col_value, sol.col_dual
-    up = ranging.col_cost_up.value_ if ranging is not None else None
-    dn = ranging.col_cost_dn.value_ if ranging is not None else None
-    fixed = lw.integer.tolist()
-    cost = lw.cost.tolist()
-    out = []
-    for block in lw.var_blocks:
-        indices = key_strings(lw, block.name) if block.indexed else [""]
-        for j in range(block.start, block.stop):
-            rng = None if up is None or fixed[j] else _range(dn[j], up[j])
-            out.append(
-                VariableSensitivity.model_construct(
-                    name=block.name,
-                    index=indices[j - block.start],
-                    value=values[j] + 0.0,
-                    cost=cost[j] + 0.0,
-                    reduced_cost=reduced[j] + 0.0,
-                    cost_range=rng,
-                )
-            )
-    return out
+    n = lw.num_cols
+    values = (np.asarray(sol.col_value, dtype=float) + 0.0).tolist()
+    reduced = (np.asarray(sol.col_dual, dtype=float) + 0.0).tolist()
+    if ranging is None:
+        ranges: list[Any] = [None] * n
+    else:
+        dn = np.asarray(ranging.col_cost_dn.value_, dtype=float)[:n]
+        up = np.asarray(ranging.col_cost_up.value_, dtype=float)[:n]
+        ranges = [None if fixed else r for r, fixed in zip(_ranges(dn, up), lw.integer.tolist())]
+    labels = [
+        (block.name, index)
+        for block in lw.var_blocks
+        for index in (key_strings(lw, block.name) if block.indexed else [""])
+    ]
+    return [
+        VariableSensitivity(name, index, value, cost, rc, rng)
+        for (name, index), value, cost, rc, rng in zip(
+            labels, values, (lw.cost + 0.0).tolist(), reduced, ranges
+        )
+    ]
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> list[tuple[float | None, float | None]]:
+    """Intervals with infinite ends (HiGHS's 1e30 and beyond included) as None."""
+    a, b = np.minimum(lo, hi) + 0.0, np.maximum(lo, hi) + 0.0
+    a_end = np.isfinite(a) & (np.abs(a) < highspy.kHighsInf)
+    b_end = np.isfinite(b) & (np.abs(b) < highspy.kHighsInf)
+    return [
+        (x if xe else None, y if ye else None)
+        for x, y, xe, ye in zip(a.tolist(), b.tolist(), a_end.tolist(), b_end.tolist())
+    ]
 
 
 # -- names of the constant side ('available[carpentry]') -----------------------------------------------------

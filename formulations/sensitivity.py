@@ -26,6 +26,7 @@ costs, no ranging).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -35,27 +36,35 @@ from optagent.formulations.evaluate import key_str
 Range = tuple[float | None, float | None]
 
 
-class ConstraintSensitivity(BaseModel):
+@dataclass
+class ConstraintSensitivity:
+    """One constraint row. ``index``: key string as in SolveResult.values ('' for a scalar constraint);
+    ``rhs``: value of the constant side; ``rhs_term``: the constant side when it is one data entry
+    ('cap[a]'). Plain dataclasses (validated by pydantic when read from JSON): a model has thousands."""
+
     name: str
-    index: str = Field(description="Key string as in SolveResult.values ('' for a scalar constraint).")
+    index: str
     activity: float
-    rhs: float = Field(description="Value of the constant side.")
-    rhs_term: str | None = Field(None, description="The constant side when it is one data entry: 'cap[a]'.")
+    rhs: float
     dual: float
     slack: float
     binding: bool
     rhs_range: Range | None = None
+    rhs_term: str | None = None
 
     @property
     def label(self) -> str:
         return f"{self.name}[{self.index}]" if self.index else self.name
 
 
-class VariableSensitivity(BaseModel):
+@dataclass
+class VariableSensitivity:
+    """One column. ``cost``: the variable's objective coefficient (its linear part)."""
+
     name: str
     index: str
     value: float
-    cost: float = Field(description="Objective coefficient of the variable (its linear part).")
+    cost: float
     reduced_cost: float
     cost_range: Range | None = None
 
