@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from optagent.cli.output import console, print_json, solution_table
-from optagent.errors import InputError
+from optagent.errors import InputError, OptagentError
 
 
 def register(app: typer.Typer) -> None:
@@ -118,7 +118,7 @@ def _solve_formulation(
     if as_json:
         data = result.model_dump(mode="json")
         if conflict is not None:
-            data["conflict"] = conflict.model_dump(mode="json") | {"summary": conflict.summary()}
+            data["conflict"] = _conflict_json(conflict)
         print_json(data)
         raise typer.Exit(0 if result.has_solution else 1)
     typer.echo(render_text(f) + "\n")
@@ -150,22 +150,34 @@ def _conflict(formulation, result, solver: str):
         return None
     from optagent.formulations.conflict import find_conflict
 
-    return find_conflict(formulation, solver=solver, time_limit=min(result.time_limit, 10.0))
+    try:
+        return find_conflict(formulation, solver=solver, time_limit=min(result.time_limit, 10.0))
+    except OptagentError as exc:
+        result.messages.append(f"no conflict isolated: {exc.message}")
+        return None
+
+
+def _conflict_json(conflict) -> dict:
+    return conflict.model_dump(mode="json") | {"summary": conflict.summary()}
 
 
 def _explain_answer(answer, solver: str, time_limit: float) -> dict | None:
-    """Sensitivity (or the conflict) of an agent answer's formulation, re-solved for it."""
+    """Sensitivity (or the conflict) of an agent answer's formulation, re-solved for it; never loses the
+    answer (a formulation that cannot be solved again gives a note)."""
     if not answer.formulation:
         return None
     from optagent.formulations.model import Formulation
     from optagent.formulations.solve import solve as run_solve
 
-    f = Formulation.from_data(answer.formulation)
-    result = run_solve(f, solver=solver, time_limit=time_limit, sensitivity=True)
-    conflict = _conflict(f, result, solver)
+    try:
+        f = Formulation.from_data(answer.formulation)
+        result = run_solve(f, solver=solver, time_limit=time_limit, sensitivity=True)
+        conflict = _conflict(f, result, solver)
+    except OptagentError as exc:
+        return {"sensitivity": None, "conflict": None, "messages": [f"nothing to explain: {exc.message}"]}
     return {
         "sensitivity": result.sensitivity.model_dump(mode="json") if result.sensitivity else None,
-        "conflict": conflict.model_dump(mode="json") | {"summary": conflict.summary()} if conflict else None,
+        "conflict": _conflict_json(conflict) if conflict else None,
         "messages": result.messages,
     }
 
