@@ -203,4 +203,5 @@ def test_large_data_is_never_wrapped_around(base):
     lw = lower(prepare(Formulation.from_data(base)))
     assert lw.row_wise == ["big"]
     _, index, values = lw.matrix
+    assert index.tolist() == [0, 3, 4, 5]  # x['a', 1], then x['b', t] for t = 1, 2, 3
     assert values[0] == pytest.approx(2.0**70) and values[1:].tolist() == [1024.0] * 3
