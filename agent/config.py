@@ -7,13 +7,17 @@ from typing import Any
 
 from optagent.errors import InputError
 
-MODES = ("full", "ir", "code", "five-element")
+MODES = ("full", "ir", "code", "five-element", "lean")
 LIBRARIES = ("pyomo", "gurobipy")
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    """``budget``: repair attempts allowed after the first try of each step (the run always ends)."""
+    """``budget``: repair attempts allowed after the first try of each step (the run always ends).
+
+    ``code_model`` / ``code_temperature``: another model or temperature for the program path (``full``), so
+    that the two paths share less than one model's habits; empty / None means the run's own.
+    """
 
     mode: str = "full"
     solver: str = "auto"
@@ -24,6 +28,8 @@ class RunConfig:
     temperature: float = 0.0
     samples: int = 1
     tolerance: float = 1e-6
+    code_model: str = ""
+    code_temperature: float | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -41,11 +47,16 @@ class RunConfig:
 
     @property
     def uses_ir(self) -> bool:
-        return self.mode in ("full", "ir", "five-element")
+        return self.mode in ("full", "ir", "five-element", "lean")
 
     @property
     def uses_code(self) -> bool:
-        return self.mode in ("full", "code", "five-element")
+        return self.mode in ("full", "code", "five-element", "lean")
+
+    @property
+    def independent(self) -> bool:
+        """The program path reads the problem text itself (not the formulation, not the same reply)."""
+        return self.mode == "full"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,4 +1,4 @@
-"""What the nodes work with besides the state: the LLM, the sandbox and the run's settings."""
+"""What the nodes work with besides the state: the LLM(s), the sandbox and the run's settings."""
 
 from __future__ import annotations
 
@@ -17,17 +17,27 @@ class Deps:
     executor: Executor
     config: RunConfig
     sample: int = 0
+    code_llm: LLM | None = None  # the program path's model when it differs (RunConfig.code_model)
 
-    def ask(self, tag: str, prompt: Prompt, *, json_mode: bool = False) -> tuple[str, LLMCall]:
-        """One LLM call with the system prompt; returns the text and its accounting."""
+    def ask(
+        self, tag: str, prompt: Prompt, *, json_mode: bool = False, program_path: bool = False
+    ) -> tuple[str, LLMCall]:
+        """One LLM call with the system prompt; returns the text and its accounting.
+
+        ``program_path``: the call writes the independent program (its own model and temperature if set)."""
+        cfg = self.config
+        llm, temperature = self.llm, cfg.temperature
+        if program_path:
+            llm = self.code_llm or self.llm
+            temperature = cfg.code_temperature if cfg.code_temperature is not None else cfg.temperature
         system = render("system")
         request = LLMRequest(
             messages=(Message("system", system.text), Message("user", prompt.text)),
-            temperature=self.config.temperature,
-            seed=self.sample if self.config.temperature > 0 else None,
+            temperature=temperature,
+            seed=self.sample if temperature > 0 else None,
             json_mode=json_mode,
             tag=tag,
             sample=self.sample,
         )
-        response = self.llm.complete(request)
+        response = llm.complete(request)
         return response.text, LLMCall.of(tag, f"{prompt.name}@{prompt.version}", response)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
+
+from optagent.errors import InputError
+from optagent.formulations.inputs import load_json
 
 _FENCE = re.compile(r"```([a-zA-Z0-9_+-]*)[ \t]*\n(.*?)```", re.DOTALL)
 
@@ -47,9 +49,9 @@ def extract_json(text: str) -> dict[str, Any]:
     errors = []
     for candidate in candidates:
         try:
-            value = json.loads(candidate)
-        except json.JSONDecodeError as exc:
-            errors.append(f"{exc.msg} at line {exc.lineno} column {exc.colno}")
+            value = load_json(candidate, "the reply")
+        except InputError as exc:
+            errors.append(exc.message.removeprefix("the reply: "))
             continue
         if isinstance(value, dict):
             return value

@@ -1,59 +1,58 @@
-"""A conversation about one model: solve a problem, then follow-ups that change it or ask about it."""
+"""A conversation about one model: state a problem, then change it, ask about it, compare its scenarios.
+
+Each change is a named scenario, solved and checked like the first answer (``agreed`` / ``solved`` /
+``disputed`` / ``failed``, with what was checked); the program ``/code`` shows is derived from the current
+scenario's formulation, so it can never be stale. Missing data is asked for before anything is assumed
+(unless ``assume``). Questions about the value of a resource are answered by re-solving variants (probes).
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from optagent.agent.answer import Answer
 from optagent.agent.api import default_executor, solve
+from optagent.agent.chat_check import ScenarioChecker, sensitivity_data
+from optagent.agent.chat_files import EXPORTS, export_model, file_name, read_session, session_data, write_text
+from optagent.agent.chat_followup import FollowUp
+from optagent.agent.chat_format import assumption_lines, decisions, number, sentence
+from optagent.agent.chat_turn import Turn
 from optagent.agent.config import RunConfig
 from optagent.agent.deps import Deps
 from optagent.agent.llm import LLM, make_llm
-from optagent.agent.nodes.formulate import accept_formulation
-from optagent.agent.parse import ReplyFormatError, extract_json
+from optagent.agent.missing_data import missing_data
+from optagent.agent.scenarios import Scenario, ScenarioBook, compare
 from optagent.errors import InputError, OptagentError
 from optagent.formulations import Formulation
-from optagent.formulations.export import export
-from optagent.formulations.render import render_latex, render_text
-from optagent.formulations.solve import solve as solve_formulation
-from optagent.prompts import render
+from optagent.formulations.pyomo_program import pyomo_program
+from optagent.formulations.render import render_text
+from optagent.prompts import PROMPT_SET_VERSION
 from optagent.sandbox.executor import Executor
 
-EXPORTS = ("latex", "lp", "mps", "python", "json")
+FIRST_ANSWER = ("verdict", "status", "objective", "mode", "code")  # what /save keeps of the first answer
+YES = {"", "y", "yes", "ok", "okay", "sure", "default", "fine", "right", "correct", "go ahead", "accept"}
 
 
 @dataclass
-class Turn:
-    """The reply to one user message: text, and what changed when the model was modified."""
+class Pending:
+    """Questions the assistant asked and waits on, before solving (``gaps``) or before a change."""
 
-    kind: str  # "solved", "modified", "answer", "error"
-    text: str
-    changes: list[str] = field(default_factory=list)
-    answer: Answer | None = None
+    kind: str  # "gaps" or "change"
+    text: str  # the problem, or the user's request
+    questions: list[dict[str, str]]  # {"question": ..., "default": ...}
+    answers: list[str] = field(default_factory=list)
 
-
-def _flat(values: dict[str, Any]) -> dict[str, float]:
-    out = {}
-    for name, entry in values.items():
-        items = entry.items() if isinstance(entry, dict) else [("", entry)]
-        out.update({f"{name}[{k}]" if k else name: v for k, v in items if v is not None})
-    return out
-
-
-def diff_values(old: dict[str, Any], new: dict[str, Any], tolerance: float = 1e-9) -> list[str]:
-    a, b = _flat(old), _flat(new)
-    changes = []
-    for key in sorted(set(a) | set(b)):
-        before, after = a.get(key, 0.0), b.get(key, 0.0)
-        if abs(before - after) > tolerance * (1 + abs(before)):
-            changes.append(f"{key}: {before:.6g} -> {after:.6g}")
-    return changes
+    @property
+    def next(self) -> dict[str, str]:
+        return self.questions[len(self.answers)]
 
 
 class ChatSession:
+    """``send(message)`` returns a Turn; views, exports and files work on the current scenario."""
+
     def __init__(
         self,
         *,
@@ -61,91 +60,205 @@ class ChatSession:
         model: str | None = None,
         executor: Executor | None = None,
         config: RunConfig | None = None,
+        assume: bool = False,
     ) -> None:
         self.llm = llm or make_llm(model=model)
         self.executor = executor or default_executor()
         self.config = config or RunConfig()
+        self.assume = assume  # record assumptions instead of asking for missing data
+        self.reset()
+
+    def reset(self) -> None:
+        """Start over (``/new``): no problem, no scenarios, no history."""
         self.problem: str | None = None
         self.answer: Answer | None = None
-        self.formulation: dict[str, Any] | None = None
-        self.objective: float | None = None
-        self.values: dict[str, Any] = {}
-        self.history: list[dict[str, str]] = []
+        self.book = ScenarioBook()
+        self.history: list[dict[str, Any]] = []
+        self.pending: Pending | None = None
+
+    # -- the current scenario
+    @property
+    def scenario(self) -> Scenario | None:
+        return self.book.active
+
+    @property
+    def formulation(self) -> dict[str, Any] | None:
+        return self.scenario.formulation if self.scenario else None
+
+    @property
+    def objective(self) -> float | None:
+        return self.scenario.objective if self.scenario else (self.answer.objective if self.answer else None)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return self.scenario.values if self.scenario else {}
+
+    @property
+    def deps(self) -> Deps:
+        return Deps(self.llm, self.executor, self.config)
+
+    @property
+    def checker(self) -> ScenarioChecker:
+        return ScenarioChecker(self.deps)
 
     # -- conversation
     def send(self, message: str) -> Turn:
-        """The first message states the problem; later ones modify the model or ask about it."""
-        message = message.strip()
-        if not message:
+        """The first message states the problem; later ones change the model or ask about it."""
+        text = message.strip()
+        if not text and self.pending is None:
             raise InputError("the message is empty", hint="type a problem, a change, or a question")
-        turn = self._solve(message) if self.problem is None else self._follow_up(message)
-        self.history.append({"user": message, "kind": turn.kind, "reply": turn.text})
+        before = self._snapshot()
+        try:
+            if self.pending is not None:
+                turn = self._reply_to_question(text)
+            elif self.problem is None:
+                turn = self._start(text)
+            else:
+                turn = self._follow_up(text)
+        except OptagentError as exc:
+            turn = Turn("failed", sentence(exc.message), hint=exc.hint)
+        except KeyboardInterrupt:  # Ctrl-C during a turn: back to the state before it, then stop
+            self.problem, self.answer, self.book, self.pending = before
+            self.record(text, Turn("failed", "Interrupted before the reply was complete."))
+            raise
+        self.record(text, turn)
         return turn
 
-    def _solve(self, problem: str) -> Turn:
-        answer = solve(problem, llm=self.llm, executor=self.executor, **self._run_options())
-        self.problem, self.answer = problem, answer
-        if answer.formulation:
-            self.formulation = answer.formulation
-        self.objective, self.values = answer.objective, answer.values
-        text = answer.explanation
-        if answer.assumptions:
-            text += "\nTell me the real values of these if my assumptions are wrong."
-        return Turn("solved" if answer.ok else "error", text, answer=answer)
+    def _snapshot(self) -> tuple[Any, ...]:
+        book = ScenarioBook.from_data(self.book.to_data()) if len(self.book) else ScenarioBook()
+        pending = None if self.pending is None else replace(self.pending, answers=list(self.pending.answers))
+        return self.problem, self.answer, book, pending
+
+    def record(self, message: str, turn: Turn) -> None:
+        """Add a turn to the history (failed ones too, marked failed)."""
+        self.history.append(
+            {
+                "user": message,
+                "kind": turn.kind,
+                "reply": turn.plain(),
+                "scenario": turn.scenario,
+                "verdict": turn.verdict,
+                "failed": turn.failed,
+            }
+        )
+
+    def _start(self, problem: str) -> Turn:
+        if not self.assume:
+            gaps = missing_data(problem, self.deps)
+            if gaps:
+                questions = [
+                    {
+                        "question": f"The problem does not give {g['missing']}.",
+                        "default": str(g.get("assumption", "")),
+                    }
+                    for g in gaps
+                ]
+                self.pending = Pending("gaps", problem, questions)
+                return self._question()
+        return self._solve(problem)
+
+    def _question(self) -> Turn:
+        assert self.pending is not None
+        question = self.pending.next
+        text = sentence(question["question"])
+        if question.get("default"):
+            text += f" I would assume {sentence(question['default'])}"
+        left = len(self.pending.questions) - len(self.pending.answers)
+        more = f" ({left} questions left)" if left > 1 else ""
+        return Turn(
+            "question", text, hint=f"Reply with the value, or press Enter to use my assumption{more}."
+        )
+
+    def _reply_to_question(self, reply: str) -> Turn:
+        assert self.pending is not None
+        pending, question = self.pending, self.pending.next
+        accepted = reply.lower().strip(" .!") in YES
+        pending.answers.append(f"use the proposed value: {question.get('default')}" if accepted else reply)
+        if len(pending.answers) < len(pending.questions):
+            return self._question()
+        self.pending = None
+        answers = "\n".join(
+            f"- {q['question']} Answer: {a}" for q, a in zip(pending.questions, pending.answers)
+        )
+        if pending.kind == "gaps":
+            return self._solve(f"{pending.text}\n\nClarifications from the user:\n{answers}")
+        return self._follow_up(f"{pending.text}\n\nYou asked, and the user answered:\n{answers}", ask=False)
 
     def _run_options(self) -> dict[str, Any]:
         cfg = self.config.to_dict()
         return {k: cfg[k] for k in ("mode", "solver", "budget", "time_limit", "code_library", "code_timeout")}
 
-    def _follow_up(self, message: str) -> Turn:
-        if self.formulation is None:
-            return self._solve(f"{self.problem}\n\nAdditional information: {message}")
-        prompt = render(
-            "chat_turn",
-            problem=self.problem,
-            formulation=json.dumps(self.formulation, indent=1),
-            solution=json.dumps({"objective": self.objective, "values": self.values}, indent=1),
-            message=message,
+    def _solve(self, problem: str) -> Turn:
+        answer = solve(problem, llm=self.llm, executor=self.executor, **self._run_options())
+        self.problem, self.answer = problem, answer
+        kind = "solved" if answer.ok else "failed"
+        turn = Turn(
+            kind,
+            verdict=answer.verdict,
+            status=answer.status,
+            assumptions=assumption_lines(answer.assumptions),
         )
-        deps = Deps(self.llm, self.executor, self.config)
-        last_error = ""
-        for _ in range(self.config.budget + 1):
-            text, _ = deps.ask("chat_turn", prompt if not last_error else _retry(prompt, last_error))
-            try:
-                reply = extract_json(text)
-            except ReplyFormatError as exc:
-                last_error = str(exc)
-                continue
-            if reply.get("action") == "answer" and reply.get("answer"):
-                return Turn("answer", str(reply["answer"]))
-            if reply.get("action") == "modify" and isinstance(reply.get("formulation"), dict):
-                accepted, complaint = accept_formulation(reply["formulation"])
-                if accepted is None:
-                    last_error = complaint
-                    continue
-                return self._apply(accepted, str(reply.get("summary", "model changed")))
-            last_error = 'answer with {"action": "modify", ...} or {"action": "answer", ...}'
-        return Turn("error", f"I could not turn that into a valid change: {last_error}")
+        turn.checks = [first_check(answer)]
+        if answer.objective is not None:
+            turn.text = f"Objective {number(answer.objective)} ({answer.status})."
+            turn.changes = decisions(answer.values if answer.formulation else _program_values(answer))
+        elif answer.failure:
+            turn.text = sentence(f"No answer: {answer.failure.splitlines()[0]}")
+        if not answer.formulation:
+            return turn
+        result = self.checker.solve(answer.formulation)
+        base = Scenario(
+            "base",
+            answer.formulation,
+            summary="the problem as stated",
+            request=problem,
+            status=result.termination.value,
+            objective=answer.objective,
+            values=answer.values,
+            verdict=answer.verdict,
+            checks=list(turn.checks),
+            assumptions=turn.assumptions,
+        )
+        base.sensitivity = sensitivity_data(result)
+        if answer.objective is not None or result.termination.value == "infeasible":
+            same, check = self.checker.derived_program(answer.formulation, result)
+            base.checks.append(check)
+            turn.checks.append(check)
+            if same is False and answer.ok:
+                base.verdict = turn.verdict = "disputed"
+        self.book = ScenarioBook()
+        self.book.add(base)
+        turn.scenario = base.name
+        return turn
 
-    def _apply(self, formulation: dict[str, Any], summary: str) -> Turn:
-        try:
-            result = solve_formulation(
-                Formulation.from_data(formulation),
-                solver=self.config.solver,
-                time_limit=self.config.time_limit,
-            )
-        except OptagentError as exc:
-            return Turn("error", f"{summary}, but the changed model does not solve: {exc}")
-        changes = diff_values(self.values, result.values if result.has_solution else {})
-        old = self.objective
-        self.formulation = formulation
-        self.objective = result.objective if result.has_solution else None
-        self.values = result.values if result.has_solution else {}
-        if not result.has_solution:
-            return Turn("modified", f"{summary}. The changed model is {result.termination.value}.", changes)
-        delta = f" (was {old:.10g})" if old is not None else ""
-        text = f"{summary}. New objective: {result.objective:.10g}{delta}."
-        return Turn("modified", text, changes)
+    # -- follow-ups
+    def _follow_up(self, message: str, *, ask: bool = True) -> Turn:
+        scenario = self.scenario
+        if scenario is None:  # no formulation (code mode, or the first solve failed): solve again, informed
+            return self._solve(f"{self.problem}\n\nAdditional information: {message}")
+        ask = ask and not self.assume
+        follow_up = FollowUp(self, message, scenario)
+        reply, changed, probes = follow_up.plan(ask)
+        if reply.ask and ask and not reply.changes_model:
+            self.pending = Pending("change", message, [reply.ask])
+            return self._question()
+        return follow_up.respond(reply, changed, probes)
+
+    # -- scenarios
+    def scenarios(self) -> list[Scenario]:
+        return list(self.book.scenarios.values())
+
+    def switch(self, name: str) -> Scenario:
+        return self.book.switch(name)
+
+    def undo(self) -> Scenario | None:
+        return self.book.undo()
+
+    def redo(self) -> Scenario | None:
+        return self.book.redo()
+
+    def compare(self, a: str, b: str) -> list[str]:
+        return compare(self.book.get(a), self.book.get(b))
 
     # -- views and files
     def show(self) -> str:
@@ -153,59 +266,81 @@ class ChatSession:
             return "no model yet"
         return render_text(Formulation.from_data(self.formulation))
 
-    def export(self, kind: str, path: str | Path) -> Path:
+    def code(self) -> str:
+        """The program for the current scenario, derived from its formulation (never a stale one)."""
+        scenario = self.scenario
+        if scenario is None:
+            if self.answer and self.answer.code:
+                return self.answer.code  # code mode: there is no formulation, only the generated program
+            raise InputError("there is no model yet", hint="state a problem first")
+        return pyomo_program(
+            Formulation.from_data(scenario.formulation),
+            solver=self.config.solver,
+            title=f"scenario {scenario.name}",
+        )
+
+    def default_path(self, kind: str) -> Path:
+        """``<model>-<scenario>.<suffix>`` in the working folder."""
+        name = (self.formulation or {}).get("name") or "model"
+        return file_name(name, self.book.current or "").with_suffix(EXPORTS[kind])
+
+    def export(self, kind: str, path: str | Path | None = None) -> Path:
+        """Write the current scenario as ``kind`` (``/export KIND [FILE]``)."""
         if kind not in EXPORTS:
             raise InputError(f"unknown export {kind!r}", hint=f"use one of: {', '.join(EXPORTS)}")
-        path = Path(path)
+        target = Path(path) if path else self.default_path(kind)
         if kind == "python":
-            if not self.answer or not self.answer.code:
-                raise InputError(
-                    "there is no generated program in this session", hint="use mode full or code"
-                )
-            path.write_text(self.answer.code, encoding="utf-8")
-            return path
+            return write_text(target, self.code())
         if self.formulation is None:
             raise InputError("there is no formulation to export yet", hint="state a problem first")
-        formulation = Formulation.from_data(self.formulation)
-        if kind == "latex":
-            path.write_text(render_latex(formulation), encoding="utf-8")
-        elif kind == "json":
-            path.write_text(formulation.to_json(), encoding="utf-8")
-        else:
-            export(formulation, path, fmt=kind)
-        return path
+        return export_model(self.formulation, kind, target)
 
-    def save(self, path: str | Path) -> Path:
-        data = {
-            "problem": self.problem,
-            "formulation": self.formulation,
-            "objective": self.objective,
-            "values": self.values,
-            "code": self.answer.code if self.answer else None,
-            "history": self.history,
-        }
-        Path(path).write_text(json.dumps(data, indent=1), encoding="utf-8")
-        return Path(path)
+    def save(self, path: str | Path | None = None) -> Path:
+        """Write the whole session (every scenario with its program, the history) as JSON."""
+        if self.problem is None:
+            raise InputError("there is nothing to save yet", hint="state a problem first")
+        name = (self.formulation or {}).get("name") or "optagent"
+        target = Path(path) if path else file_name(name, "session").with_suffix(".json")
+        first = self.answer
+        data = session_data(
+            self.problem,
+            self.book,
+            self.history,
+            model=self.llm.model_id,
+            prompt_version=PROMPT_SET_VERSION,
+            config=self.config.to_dict(),
+            answer=None if first is None else {k: getattr(first, k) for k in FIRST_ANSWER},
+        )
+        for item in data["scenarios"]:  # for people reading the file; /load derives them again
+            model = Formulation.from_data(item["formulation"])
+            item["program"] = pyomo_program(model, solver=self.config.solver)
+        return write_text(target, json.dumps(data, indent=1, ensure_ascii=False))
 
     def load(self, path: str | Path) -> None:
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-            self.problem = data["problem"]
-            self.formulation = data.get("formulation")
-            self.objective = data.get("objective")
-            self.values = data.get("values") or {}
-            self.history = list(data.get("history") or [])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise InputError(
-                f"cannot load the session {path}: {exc}", hint="pass a file written by /save"
-            ) from None
-        if self.formulation is not None:
-            accepted, complaint = accept_formulation(self.formulation)
-            if accepted is None:
-                raise InputError(f"the saved formulation is no longer valid: {complaint}")
+        """Restore a saved session; on any problem the current session stays as it was."""
+        problem, book, history = read_session(Path(path))
+        self.reset()
+        self.problem, self.book, self.history = problem, book, history
 
 
-def _retry(prompt: Any, error: str) -> Any:
-    from optagent.prompts import Prompt
+def first_check(answer: Answer) -> str:
+    """What the first answer's verdict means, as a sentence about what was checked."""
+    where = {"formulation": "the formulation", "program": "the generated program"}.get(
+        answer.answer_from, "one path"
+    )
+    if answer.verdict == "agreed":
+        if answer.mode == "full":
+            return "the formulation and an independent program written from the text agree"
+        return "the program's solution satisfies every constraint of the formulation"
+    return {
+        "solved": f"solved by {where} alone, not cross-checked",
+        "disputed": "the formulation and an independent program disagree; the formulation's answer is shown",
+        "ambiguous": "readings of the text give different optima",
+        "failed": "no path produced a checked answer",
+    }.get(answer.verdict, f"verdict {answer.verdict}")
 
-    return Prompt(prompt.name, prompt.version, f"{prompt.text}\nYour last reply could not be used: {error}\n")
+
+def _program_values(answer: Answer) -> dict[str, Any]:
+    from optagent.agent.diagnosis import to_ir_values
+
+    return to_ir_values(answer.program_values)

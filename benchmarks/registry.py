@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from optagent.benchmarks.families import coe, optibench, orthought, qa_jsonl
+from optagent.benchmarks.families import coe, optibench, orthought, qa_jsonl, user_jsonl
 from optagent.benchmarks.problem import Problem
 from optagent.errors import InputError
 
@@ -22,6 +22,7 @@ class DatasetSpec:
     load: Callable[[str, Path], list[Problem]]
     rules: tuple[str, ...]  # published scoring rules, besides the strict one every dataset gets
     hub: str = ""  # a Hugging Face dataset id where one exists (not reachable from here)
+    user_file: bool = False  # a user's own JSONL file: ``path`` is the file itself, not under the data dir
 
 
 def _orthought(folder: str) -> Callable[[str, Path], list[Problem]]:
@@ -189,16 +190,31 @@ def data_dir(explicit: str | Path | None = None) -> Path:
     return Path.cwd().parent / "shared" / "benchmarks"
 
 
+def is_user_file(name: str) -> bool:
+    """A dataset named by a path to the user's own JSONL file (``bench run my_problems.jsonl``)."""
+    return name not in REGISTRY and name.lower().endswith(".jsonl")
+
+
+def user_file_spec(name: str) -> DatasetSpec:
+    """The spec of a user's JSONL file (see ``families/user_jsonl.py``): scored by the strict rule only."""
+    path = os.path.normpath(name)
+    return DatasetSpec(path, f"file:{Path(path).stem}", path, user_jsonl.load, (), user_file=True)
+
+
 def spec(name: str) -> DatasetSpec:
+    if is_user_file(name):
+        return user_file_spec(name)
     if name not in REGISTRY:
         close = difflib.get_close_matches(name, REGISTRY, n=3)
         hint = f"did you mean {', '.join(close)}?" if close else "run `optagent bench datasets` for the list"
+        hint += " (or give a .jsonl file of your own problems)"
         raise InputError(f"unknown dataset {name!r}", hint=hint)
     return REGISTRY[name]
 
 
 def path_of(name: str, root: Path) -> Path:
-    return root / spec(name).path
+    found = spec(name)
+    return Path(found.path) if found.user_file else root / found.path
 
 
 def available(root: Path) -> list[DatasetSpec]:
@@ -206,14 +222,16 @@ def available(root: Path) -> list[DatasetSpec]:
 
 
 def load(name: str, root: Path | None = None) -> list[Problem]:
-    root = data_dir(root)
-    path = path_of(name, root)
+    found = spec(name)
+    path = path_of(name, data_dir(root))
+    if found.user_file and not path.is_file():
+        raise InputError(f"{path}: no such file", hint="give the path of a JSONL file of problems")
     if not path.exists():
         raise InputError(
             f"dataset {name!r} is not at {path}",
             hint="set --data-dir or OPTAGENT_BENCHMARKS to the folder holding the original files",
         )
-    return spec(name).load(name, path)
+    return found.load(found.name, path)
 
 
 def version_hash(problems: list[Problem]) -> str:

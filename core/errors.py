@@ -7,6 +7,7 @@ class OptagentError(Exception):
     """Base error. ``code`` is stable for programs; ``hint`` tells the user what to change."""
 
     code = "error"
+    exit_code = 1  # of the command line
 
     def __init__(self, message: str, *, hint: str = "", code: str | None = None) -> None:
         super().__init__(message)
@@ -54,3 +55,10 @@ class ModelTooLarge(InputError):
     """A formulation would expand into more index combinations than optagent builds."""
 
     code = "model-too-large"
+
+
+class UsageError(InputError):
+    """The command was called the wrong way (a missing or conflicting argument): exit code 2, like click's."""
+
+    code = "usage"
+    exit_code = 2

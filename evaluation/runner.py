@@ -12,7 +12,13 @@ from typing import Any
 from optagent.agent import solve
 from optagent.agent.answer import Answer
 from optagent.agent.config import RunConfig
-from optagent.agent.llm.types import LLM, LLMError
+from optagent.agent.llm.types import (
+    LLM,
+    LLMAuthError,
+    LLMModelNotFound,
+    LLMNotConfigured,
+    LLMUnavailable,
+)
 from optagent.benchmarks.problem import Problem
 from optagent.benchmarks.registry import spec, version_hash
 from optagent.errors import OptagentError
@@ -22,12 +28,37 @@ from optagent.prompts import PROMPT_SET_VERSION
 from optagent.sandbox.executor import Executor
 
 TIMING_FIELDS = ("latency_s", "finished_at")
+FEEDBACK_CHARS = 2000  # each step's feedback kept in the record, head and tail
+# LLM errors that would fail every problem alike (a refused key, an unknown model, no server) stop the run,
+# with no record for the problem, so a rerun after the fix resumes. Other LLM errors fail one problem.
+STOPS_THE_RUN = (LLMNotConfigured, LLMAuthError, LLMModelNotFound, LLMUnavailable)
 
 
 def prediction_of(answer: Answer | None) -> Prediction:
     if answer is None or answer.verdict == "failed":
         return Prediction(None, "none")
-    return Prediction(answer.objective, answer.status)
+    return Prediction(answer.objective, answer.status, dict(answer.quantities))
+
+
+def asked_quantities(problem: Problem) -> list[str]:
+    """The quantities a dataset scored under all-keys asks for, by their descriptions (never their values):
+    the agent is told them, as ReSocratic's own scorer tells its model."""
+    return list(problem.expected.quantities) if "optibench-all-keys" in spec(problem.dataset).rules else []
+
+
+def _bounded(text: str, limit: int = FEEDBACK_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n[... {len(text) - limit} characters cut ...]\n{text[-half:]}"
+
+
+def step_records(answer: Answer) -> list[dict[str, Any]]:
+    """Each step: node, outcome, summary, and the exact feedback sent back to the LLM (bounded)."""
+    return [
+        {"node": s.node, "outcome": s.outcome, "summary": s.summary, "feedback": _bounded(s.feedback)}
+        for s in answer.steps
+    ]
 
 
 def make_record(
@@ -44,9 +75,14 @@ def make_record(
         "expected": {
             "objective": problem.expected.objective,
             "infeasible": problem.expected.infeasible,
+            "quantities": problem.expected.quantities,
             "raw": problem.expected.raw,
         },
-        "predicted": {"objective": predicted.objective, "status": predicted.status},
+        "predicted": {
+            "objective": predicted.objective,
+            "status": predicted.status,
+            "quantities": predicted.quantities,
+        },
         "scores": scores,
         "verdict": answer.verdict if answer else "error",
         "error": error,
@@ -65,6 +101,14 @@ def make_record(
             formulation=answer.formulation,
             code=answer.code,
             notes=answer.notes + answer.assumptions,
+            steps=step_records(answer),
+            checks=answer.checks,
+            readings=[r.to_dict() for r in answer.readings],
+            quantities=answer.quantities,
+            sense=answer.sense,
+            answer_from=answer.answer_from,
+            bound=answer.bound,
+            gap=answer.gap,
         )
     return record
 
@@ -78,21 +122,26 @@ def run_benchmark(
     config: RunConfig,
     workers: int = 2,
     on_record: Callable[[dict[str, Any], int, int], None] | None = None,
+    whole: list[Problem] | None = None,
 ) -> list[dict[str, Any]]:
-    """Solve every problem not yet in ``out``; returns all records of the run (old and new)."""
+    """Solve every problem not yet in ``out``; returns all records of the run (old and new).
+
+    ``whole``: the whole dataset when ``problems`` is a part of it; records then carry the whole dataset's
+    version hash and the ids of the part (``subset_ids``)."""
     if not problems:
         return []
     dataset = problems[0].dataset
     identity = {
         "dataset": dataset,
-        "dataset_hash": version_hash(problems),
+        "dataset_hash": version_hash(whole or problems),
+        "subset_ids": [p.id for p in problems] if whole and len(problems) < len(whole) else None,
         "model": llm.model_id,
         "prompt_version": PROMPT_SET_VERSION,
         "mode": config.mode,
         "config": config.to_dict(),
     }
     run = RunFile(out)
-    run.check_identity(identity)
+    run.check_identity(identity, subset_hash=version_hash(problems))
     done = {r["problem_id"] for r in run.records()}
     todo = [p for p in problems if p.id not in done]
     options = {k: v for k, v in config.to_dict().items() if k not in ("mode", "solver", "budget", "samples")}
@@ -109,11 +158,12 @@ def run_benchmark(
                 solver=config.solver,
                 budget=config.budget,
                 samples=config.samples,
+                asks=asked_quantities(problem),
                 **options,
             )
-        except LLMError:
-            raise  # the model is unreachable or refuses: stop the run, it resumes later
-        except OptagentError as exc:
+        except STOPS_THE_RUN:
+            raise
+        except OptagentError as exc:  # LLMError included: this problem failed, the run goes on
             error = f"{exc.code}: {exc}"
         return make_record(problem, identity, answer, error, time.perf_counter() - start)
 

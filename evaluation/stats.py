@@ -11,6 +11,10 @@ from typing import Any
 from optagent.benchmarks.problem import Expected
 from optagent.evaluation.scoring import Prediction, Rule, score
 
+# Verdicts with an answer; "verified" is how run files written before the verdicts were renamed say "agreed".
+ANSWERED_OK = ("agreed", "solved", "ambiguous", "verified")
+ANSWERED = (*ANSWERED_OK, "disputed")
+
 
 @dataclass(frozen=True)
 class Accuracy:
@@ -39,14 +43,63 @@ class Accuracy:
         return f"{100 * self.rate:.1f}% ({self.correct}/{self.total}; 95% CI {100 * lo:.1f}-{100 * hi:.1f})"
 
 
+def number(value: Any) -> str:
+    """A value for a report: numbers to 10 significant digits, None as "-"."""
+    return "-" if value is None else f"{value:.10g}" if isinstance(value, int | float) else str(value)
+
+
+def expected_of(record: dict[str, Any]) -> Expected:
+    """The label as stored in a record."""
+    e = record["expected"]
+    return Expected(
+        objective=e.get("objective"),
+        infeasible=bool(e.get("infeasible")),
+        quantities=e.get("quantities") or {},
+        raw=e.get("raw", ""),
+    )
+
+
 def rescore(record: dict[str, Any], rules: list[Rule]) -> dict[str, bool | None]:
     """Scores from the stored prediction and label only: no LLM, no solver."""
-    e = record["expected"]
-    expected = Expected(
-        objective=e.get("objective"), infeasible=bool(e.get("infeasible")), raw=e.get("raw", "")
-    )
     p = record["predicted"]
-    return score(expected, Prediction(p.get("objective"), p.get("status", "none")), rules)
+    predicted = Prediction(p.get("objective"), p.get("status", "none"), p.get("quantities") or {})
+    return score(expected_of(record), predicted, rules)
+
+
+def reading_prediction(reading: dict[str, Any]) -> Prediction:
+    """A reading's optimum as a prediction (objective only; a reading without a solution keeps its status)."""
+    if reading.get("objective") is not None:
+        return Prediction(reading["objective"], "optimal" if reading.get("proven_optimal") else "feasible")
+    return Prediction(None, reading.get("status") or "none")
+
+
+def matching_readings(record: dict[str, Any], rule: Rule) -> list[int]:
+    """Positions (in ``record["readings"]``) of the readings whose optimum matches the label (``rule``)."""
+    expected = expected_of(record)
+    return [
+        k
+        for k, reading in enumerate(record.get("readings") or [])
+        if rule.check(expected, reading_prediction(reading))
+    ]
+
+
+def reading_accuracy(records: list[dict[str, Any]], rule: Rule) -> Accuracy | None:
+    """How often the answer or some reading the agent built matches the label; shown beside the accuracy,
+    never in its place. None when no reading could be scored under the rule (a run without readings, or a
+    rule such as all-keys that scores more than an objective)."""
+    applies = False
+    correct = total = 0
+    for record in records:
+        main = rescore(record, [rule])[rule.name]
+        if main is None:
+            continue
+        total += 1
+        correct += bool(main) or bool(matching_readings(record, rule))
+        expected = expected_of(record)
+        applies = applies or any(
+            rule.check(expected, reading_prediction(r)) is not None for r in record.get("readings") or []
+        )
+    return Accuracy(rule.name, correct, total) if applies else None
 
 
 def accuracy(records: list[dict[str, Any]], rule: Rule) -> Accuracy:
@@ -62,8 +115,19 @@ def by_group(records: list[dict[str, Any]], key: str, rule: Rule) -> dict[str, A
     return {name: accuracy(rows, rule) for name, rows in sorted(groups.items())}
 
 
+VERDICT_ORDER = ("agreed", "solved", "ambiguous", "disputed", "failed", "error", "verified")
+
+
+def verdict_precision(records: list[dict[str, Any]], rule: Rule) -> dict[str, Accuracy]:
+    """Per verdict: how many of its answers match the label under ``rule`` (in the order of the vocabulary;
+    ``verified`` comes from run files written before the verdicts were renamed)."""
+    groups = by_group(records, "verdict", rule)
+    rank = {v: k for k, v in enumerate(VERDICT_ORDER)}
+    return dict(sorted(groups.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))
+
+
 def execution_rate(records: list[dict[str, Any]]) -> float:
-    answered = sum(1 for r in records if r.get("verdict") in ("verified", "solved", "disputed"))
+    answered = sum(1 for r in records if r.get("verdict") in ANSWERED)
     return answered / len(records) if records else 0.0
 
 
@@ -85,7 +149,7 @@ def repair_stats(records: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
         }
         for kind in kinds:
             out[kind]["seen"] += 1
-            out[kind]["fixed"] += record.get("verdict") in ("verified", "solved")
+            out[kind]["fixed"] += record.get("verdict") in ANSWERED_OK
     return {k: dict(v) for k, v in sorted(out.items())}
 
 
@@ -117,6 +181,7 @@ def compare(a: list[dict[str, Any]], b: list[dict[str, Any]], rule: Rule) -> dic
     return {
         "fixed": [i for i in common if not sa[i] and sb[i]],
         "broken": [i for i in common if sa[i] and not sb[i]],
+        "common": common,
         "only_a": sorted(set(sa) - set(sb)),
         "only_b": sorted(set(sb) - set(sa)),
     }

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from optagent.agent import prompting
 from optagent.agent.llm.types import LLM, LLMRequest, Message
 from optagent.agent.nodes.formulate import accept_formulation
 from optagent.agent.nodes.run_code import code_feedback
@@ -26,6 +27,7 @@ from optagent.sandbox.executor import Executor
 _LOAD = re.compile(
     r"^([ \t]*)with open\([^\n]*parameters\.json[^\n]*\) as (\w+):[ \t]*\n[ \t]*data = json\.load\(\2\)", re.M
 )
+AGREED = ("agreed", "verified")  # "verified": the same verdict in run files written before it was renamed
 TOPICS = (
     "production planning",
     "staff scheduling",
@@ -88,14 +90,15 @@ def from_nlp4lp(root: Path, executor: Executor) -> list[Example]:
 
 
 def from_runs(run_files: Iterable[Path], root: Path) -> list[Example]:
-    """Problem -> formulation and problem -> program from records whose answer was verified and correct."""
+    """Problem -> formulation and problem -> program from records whose answer was agreed (two independent
+    paths, cross-checked) and correct."""
     from optagent.evaluation.records import RunFile
 
     out: list[Example] = []
     datasets: dict[str, dict[str, Problem]] = {}  # each dataset is loaded once
     for path in run_files:
         for record in RunFile(path).records():
-            if record.get("verdict") != "verified" or not record.get("scores", {}).get("strict"):
+            if record.get("verdict") not in AGREED or not record.get("scores", {}).get("strict"):
                 continue
             if record["dataset"] not in datasets:
                 datasets[record["dataset"]] = {p.id: p for p in registry.load(record["dataset"], root)}
@@ -140,13 +143,7 @@ def synthesize(
             question = ask(
                 "synth_question", render("synth_question", formulation=json.dumps(formulation)).text
             )
-            code_prompt = render(
-                "code_from_text",
-                library="pyomo",
-                problem=question.strip(),
-                understanding="{}",
-                solver_note=' with pyo.SolverFactory("highs")',
-            ).text
+            code_prompt = prompting.code_prompt(question.strip()).text
             code = extract_code(ask("code_from_text", code_prompt))
             run = executor.run(Job(code, contract="auto", limits=Limits(timeout_s=60)))
             if not (run.ok and _agrees(run.objective, result.objective)):

@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from optagent.agent.nodes.write_code import SOLVER_NOTES
+from optagent.agent.prompting import code_from_ir_prompt, code_prompt, formulate_prompt
 from optagent.prompts import PROMPT_SET_VERSION, render
 
 TASKS = ("problem_to_formulation", "formulation_to_code", "problem_to_code", "repair_code")
@@ -37,8 +37,8 @@ def _chat(user: str, assistant: str) -> list[dict[str, str]]:
     ]
 
 
-def problem_to_formulation(problem: str, formulation: dict[str, Any], source: str, understanding: str = "{}"):
-    user = render("formulate", problem=problem, understanding=understanding).text
+def problem_to_formulation(problem: str, formulation: dict[str, Any], source: str):
+    user = formulate_prompt(problem).text
     reply = "```json\n" + json.dumps(formulation, indent=1, ensure_ascii=False) + "\n```"
     return Example("problem_to_formulation", source, problem, _chat(user, reply))
 
@@ -46,23 +46,12 @@ def problem_to_formulation(problem: str, formulation: dict[str, Any], source: st
 def formulation_to_code(
     problem: str, formulation: dict[str, Any], code: str, source: str, library: str = "pyomo"
 ):
-    user = render(
-        "code_from_ir",
-        library=library,
-        formulation=json.dumps(formulation, indent=1, ensure_ascii=False),
-        solver_note=SOLVER_NOTES[library],
-    ).text
+    user = code_from_ir_prompt(formulation, library).text
     return Example("formulation_to_code", source, problem, _chat(user, f"```python\n{code.strip()}\n```"))
 
 
-def problem_to_code(problem: str, code: str, source: str, library: str = "pyomo", understanding: str = "{}"):
-    user = render(
-        "code_from_text",
-        library=library,
-        problem=problem,
-        understanding=understanding,
-        solver_note=SOLVER_NOTES[library],
-    ).text
+def problem_to_code(problem: str, code: str, source: str, library: str = "pyomo"):
+    user = code_prompt(problem, library).text
     return Example("problem_to_code", source, problem, _chat(user, f"```python\n{code.strip()}\n```"))
 
 

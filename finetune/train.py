@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from optagent.agent.llm.hf_hub import resolve_model
 from optagent.errors import InputError
 
 
@@ -78,6 +79,7 @@ def _dataset(path: str, eval_fraction: float, seed: int):
 
 def train(config: TrainConfig, *, resume: bool = False) -> dict[str, Any]:
     """Run the SFT; returns the final metrics (train loss, eval loss, steps) and writes them to output."""
+    base = resolve_model(config.base, "base model")  # before the heavy imports: an offline id fails at once
     import torch
     from peft import LoraConfig
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -85,7 +87,7 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict[str, Any]:
 
     cuda = torch.cuda.is_available()
     os.makedirs(config.output, exist_ok=True)
-    tokenizer = AutoTokenizer.from_pretrained(config.base)
+    tokenizer = _load(AutoTokenizer.from_pretrained, base, config.base)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if "generation" not in (tokenizer.chat_template or ""):
@@ -106,7 +108,7 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict[str, Any]:
             raise InputError(
                 "QLoRA needs bitsandbytes on a CUDA machine", hint="pip install bitsandbytes"
             ) from None
-    model = AutoModelForCausalLM.from_pretrained(config.base, **model_kwargs)
+    model = _load(AutoModelForCausalLM.from_pretrained, base, config.base, **model_kwargs)
     train_set, eval_set = _dataset(config.data, config.eval_fraction, config.seed)
     args = SFTConfig(
         output_dir=config.output,
@@ -165,6 +167,17 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict[str, Any]:
     return metrics
 
 
+def _load(loader: Any, source: str, name: str, **kwargs: Any) -> Any:
+    """A tokenizer or model from a folder; files that are missing or unreadable are the user's to fix."""
+    try:
+        return loader(source, **kwargs)
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"cannot load the base model {name!r}: {exc}",
+            hint="give a model folder with config.json, weights and tokenizer files, or a Hub id",
+        ) from None
+
+
 def _loggers(requested: list[str]) -> list[str]:
     if requested != ["auto"]:
         return requested
@@ -190,11 +203,12 @@ def _step_counter() -> Any:
 
 def merge(base: str, adapter: str, output: str) -> Path:
     """Base model + LoRA adapter -> one model folder (loadable by transformers, vLLM, --model hf:OUTPUT)."""
+    if not Path(adapter).exists():
+        raise InputError(f"adapter folder {adapter} does not exist", hint="pass the --output of training")
+    base = resolve_model(base, "base model")
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    if not Path(adapter).exists():
-        raise InputError(f"adapter folder {adapter} does not exist", hint="pass the --output of training")
     model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base), adapter)
     merged = model.merge_and_unload()
     merged.save_pretrained(output)

@@ -55,7 +55,11 @@ class Analyzer:
     def _value(self, node: E.Node, scope: dict[str, int | None]) -> float:
         if isinstance(node, E.Const):
             if isinstance(node.value, str):
-                return 0  # an element name; only meaningful as an index
+                self.err(
+                    I.TYPE,
+                    f"the name {node.src} is used as a number",
+                    "quoted names only index data (x['D', j]) or compare with indices (i == 'D')",
+                )
             return 0
         if isinstance(node, E.Name):
             return self._name(node, scope)
@@ -140,7 +144,7 @@ class Analyzer:
                 given += scope[arg.id] or 1
                 continue
             given += 1
-            if self._value(arg, scope) > 0:
+            if self._element(arg, scope) > 0:
                 self.err(
                     I.TYPE,
                     f"index '{arg.src}' of '{node.src}' depends on decision variables",
@@ -272,9 +276,15 @@ class Analyzer:
         if isinstance(node, E.Membership):
             if node.set_name not in self.sym.sets:
                 self.undefined(node.set_name, scope)
-            return max((self._value(i, scope) for i in node.items), default=0)
+            return max((self._element(i, scope) for i in node.items), default=0)
         if isinstance(node, E.Compare):
-            return max(self._value(o, scope) for o in node.operands)
+            return max(self._element(o, scope) for o in node.operands)
+        return self._value(node, scope)
+
+    def _element(self, node: E.Node, scope: dict[str, int | None]) -> float:
+        """Degree of an index position or a compared operand, where names and tuple indices are fine."""
+        if isinstance(node, E.Const) or (isinstance(node, E.Name) and node.id in scope):
+            return 0
         return self._value(node, scope)
 
 

@@ -7,22 +7,13 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from optagent.errors import ModelTooLarge
 from optagent.formulations import expr as E
 from optagent.formulations import issues as I
-from optagent.formulations.evaluate import (
-    Backend,
-    Builder,
-    EvalError,
-    ResolvedSet,
-    Table,
-    flat_key,
-    key_str,
-    norm,
-)
+from optagent.formulations import limits as L
+from optagent.formulations.evaluate import Backend, Builder, EvalError, ResolvedSet, Table
+from optagent.formulations.expand import Binding, domain, domain_keys, domain_size, reserve
+from optagent.formulations.keys import flat_key, key_str, norm
 from optagent.formulations.model import ParamDef, SetDef
-
-Binding = tuple[tuple[str, ...], str]
 
 
 def element(value: Any) -> Any:
@@ -30,32 +21,6 @@ def element(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(norm(v) for v in value)
     return norm(value)
-
-
-MAX_COMBINATIONS = 5_000_000
-
-
-def domain(bindings: list[Binding], sets: dict[str, ResolvedSet]) -> Iterator[tuple[tuple, dict[str, Any]]]:
-    """(flat key, index environment) for every combination of the bindings' sets.
-
-    Raises ModelTooLarge before iterating when there would be more than ``MAX_COMBINATIONS``.
-    """
-    pools = [sets[s].elements for _, s in bindings]
-    size = math.prod(len(p) for p in pools)
-    if size > MAX_COMBINATIONS:
-        names = " x ".join(f"{s} ({len(sets[s].elements)})" for _, s in bindings)
-        raise ModelTooLarge(
-            f"the index domain {names} has {size:,} combinations (at most {MAX_COMBINATIONS:,})",
-            hint="check set ranges for typos (e.g. 1..1000000) or aggregate the model",
-        )
-    for combo in itertools.product(*pools):
-        env: dict[str, Any] = {}
-        for (targets, _), el in zip(bindings, combo):
-            if len(targets) == 1:
-                env[targets[0]] = el
-            elif targets:
-                env.update(zip(targets, el))
-        yield flat_key(list(combo)), env
 
 
 def domain_text(bindings: list[Binding], where: str | None = None) -> str:
@@ -104,16 +69,14 @@ def static_set_dims(defs: list[SetDef]) -> dict[str, int | None]:
 class DataResolver:
     """Builds ``sets`` and ``params`` from the definitions; problems go to ``report``."""
 
-    def __init__(self, report: I.Report) -> None:
+    def __init__(self, report: I.Report, budget: L.Budget) -> None:
         self.report = report
+        self.budget = budget
         self.sets: dict[str, ResolvedSet] = {}
         self.params: dict[str, Any] = {}
 
     def builder(self) -> Builder:
-        return Builder(self.sets, self.params, Backend())
-
-    def evaluate_data(self, node: E.Node, env: dict[str, Any]) -> Any:
-        return self.builder().build(node)(env)
+        return Builder(self.sets, self.params, Backend(), self.budget)
 
     # -- sets -----------------------------------------------------------------------------------------------
     def resolve_set(self, d: SetDef, parsed: dict[str, Any]) -> None:
@@ -148,6 +111,7 @@ class DataResolver:
 
     def _set_elements(self, d: SetDef, parsed: dict[str, Any], loc: str) -> list[Any] | None:
         if d.elements is not None:
+            self.budget.store(len(d.elements), loc)
             bad = [e for e in d.elements if isinstance(e, float) and not e.is_integer()]
             if bad:
                 self.report.add(
@@ -163,7 +127,8 @@ class DataResolver:
                     node = parsed.get(f"range.{part}")
                     if node is None:
                         return None
-                    value = self.evaluate_data(node, {})
+                    reserve(self.budget, 1, [node], self.sets, f"{loc}.range.{part}")
+                    value = self.builder().build(node)({})
                 if not (isinstance(norm(value), int)):
                     self.report.add(
                         I.SET_DEF, loc, f"range {part} {value!r} is not an integer", "use integers"
@@ -173,26 +138,42 @@ class DataResolver:
             if d.range.step == 0:
                 self.report.add(I.SET_DEF, loc, "range step is 0", "use a non-zero step")
                 return None
-            stop = ends[1] + (1 if d.range.step > 0 else -1)
-            span = range(ends[0], stop, d.range.step)
-            if len(span) > MAX_COMBINATIONS:
+            start, end, step = ends[0], ends[1], d.range.step
+            count = max(0, (end - start) // step + 1)  # exact for any size, unlike len(range(...))
+            if count > L.MAX_SET_SIZE:
                 self.report.add(
                     I.SET_DEF,
                     loc,
-                    f"range has {len(span):,} elements (at most {MAX_COMBINATIONS:,})",
+                    f"range has {count:,} elements (at most {L.MAX_SET_SIZE:,}; limit max_set_size)",
                     "check the range ends for a typo",
                 )
                 return None
-            return list(span)
+            self.budget.store(count, loc)
+            return list(range(start, end + (1 if step > 0 else -1), step))
         members = d.union or d.intersection or d.difference or d.product
         if members is not None:
             missing = [m for m in members if m not in self.sets]
             if missing:
                 return None  # reported as undefined by the dependency check
             parts = [self.sets[m] for m in members]
+            sizes = [len(p.elements) for p in parts]
             if d.product is not None:
-                combos = itertools.product(*(p.elements for p in parts))
-                return [flat_key(list(c)) for c in combos]
+                count = math.prod(sizes)
+            else:  # a union holds at most the sum, an intersection or difference at most its first set
+                count = sum(sizes) if d.union is not None else sizes[0] if sizes else 0
+            if count > L.MAX_SET_SIZE:
+                joint = " x " if d.product is not None else ", "
+                self.report.add(
+                    I.SET_DEF,
+                    loc,
+                    f"{d.kind} of {joint.join(f'{p.name} ({n:,})' for p, n in zip(parts, sizes))} would have "
+                    f"{count:,} elements (at most {L.MAX_SET_SIZE:,}; limit max_set_size)",
+                    "check the sets' sizes, or index by the sets separately instead of one big product",
+                )
+                return None
+            self.budget.store(count, loc)
+            if d.product is not None:
+                return [flat_key(c) for c in itertools.product(*(p.elements for p in parts))]
             if len({p.dim for p in parts}) > 1:
                 self.report.add(
                     I.SET_DEF, loc, "combines sets of different dimensions", "combine sets of one shape"
@@ -212,8 +193,17 @@ class DataResolver:
         binding, cond = parsed.get("filter.over"), parsed.get("filter.condition")
         if binding is None or cond is None or binding[1] not in self.sets:
             return None
-        fn = self.builder().build(cond)
-        return [key if len(key) > 1 else key[0] for key, env in domain([binding], self.sets) if fn(env)]
+        over = self.sets[binding[1]]
+        self.budget.store(len(over.elements), loc)
+        reserve(
+            self.budget, len(over.elements), [cond], self.sets, f"{loc} ({len(over.elements):,} candidates)"
+        )
+        fn = self.builder().condition(cond)
+        return [
+            key if len(key) > 1 else key[0]
+            for key, env in domain([binding], self.sets, self.budget)
+            if fn(env)
+        ]
 
     # -- parameters -----------------------------------------------------------------------------------------
     def resolve_param(self, p: ParamDef, bindings: list[Binding], expr_node: E.Node | None) -> None:
@@ -228,7 +218,8 @@ class DataResolver:
             if value is not None:
                 self.params[p.name] = value
             return
-        keys = [k for k, _ in domain(bindings, self.sets)]
+        self.budget.store(domain_size(bindings, self.sets), loc)
+        keys = domain_keys(bindings, self.sets)
         entries = self._entries(p, bindings, keys, loc)
         if entries is None:
             return
@@ -240,13 +231,17 @@ class DataResolver:
                 loc,
                 f"no value for {len(missing)} of {len(keys)} index combination(s): {shown}"
                 + (" ..." if len(missing) > 5 else ""),
-                "add the values, or set 'default' for the combinations left out",
+                f"missing keys are not filled in: add them, or give parameter '{p.name}' "
+                '"default": 0 (or the value that holds for all it leaves out)',
             )
             return
         self.params[p.name] = Table(p.name, entries, domain_text(bindings), p.default)
 
     def _derived(self, p: ParamDef, bindings: list[Binding], node: E.Node, loc: str) -> None:
         fn = self.builder().build(node)
+        rows = domain_size(bindings, self.sets)
+        self.budget.store(rows, loc)
+        reserve(self.budget, rows, [node], self.sets, f"{loc} ({rows:,} entries)")
         if not bindings:
             try:
                 self.params[p.name] = fn({})
@@ -254,7 +249,7 @@ class DataResolver:
                 self.report.add(exc.code, loc, exc.message, exc.hint)
             return
         entries = {}
-        for key, env in domain(bindings, self.sets):
+        for key, env in domain(bindings, self.sets, self.budget):
             try:
                 entries[key] = fn(env)
             except EvalError as exc:
@@ -267,6 +262,9 @@ class DataResolver:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             hint = "write numbers without quotes" if isinstance(value, str) else "give a number"
             self.report.add(I.NON_NUMERIC, loc, f"{path} = {value!r} is not a number", hint)
+            return None
+        if not L.number_ok(value):
+            self.report.add(I.NON_NUMERIC, loc, f"{path}: {L.bad_number(value)}", L.NUMBER_HINT)
             return None
         return value
 
@@ -301,6 +299,8 @@ class DataResolver:
             flat: list[Any] = []
             if not self._dense(value, sizes, bindings, loc, "value", flat):
                 return None
+            if _all_numbers(flat):
+                return dict(zip(keys, flat))
             for k, raw in zip(keys, flat):
                 ok &= self._store(entries, k, raw, loc, f"value[{key_str(k)}]")
             return entries if ok else None
@@ -328,7 +328,21 @@ class DataResolver:
                 f"give exactly |{set_name}| = {sizes[0]} entries in set order",
             )
             return False
+        if len(sizes) == 1:
+            out.extend(value)
+            return True
         return all(self._dense(v, sizes[1:], bindings, loc, f"{path}[{k}]", out) for k, v in enumerate(value))
+
+
+def _all_numbers(values: list[Any]) -> bool:
+    """True when every value is an int or float, finite and within MAX_ABS_NUMBER (checked at C speed)."""
+    if not values or not set(map(type, values)) <= {int, float}:
+        return not values
+    return (
+        min(values) >= -L.MAX_ABS_NUMBER
+        and max(values) <= L.MAX_ABS_NUMBER
+        and math.isfinite(math.fsum(values))  # NaN escapes min/max but not the sum
+    )
 
 
 def _flatten_mapping(value: dict, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:

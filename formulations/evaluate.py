@@ -1,55 +1,34 @@
 """Interpreter of the expression language: each node becomes a Python closure over an index environment.
 
 The same closures build numbers (data, solution checks) or solver expressions (Pyomo): a :class:`Backend`
-supplies the variable tables, the math functions and the summation.
+supplies the variable tables, the math functions and the summation. Arithmetic on data is checked: every
+number it produces is finite and within MAX_ABS_NUMBER, and names (string elements) are never numbers.
 """
 
 from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from optagent.errors import InputError, ModelTooLarge
 from optagent.formulations import expr as E
 from optagent.formulations import issues as I
+from optagent.formulations import limits as L
+from optagent.formulations.expand import Env, Fn, Level, expand, plan
+from optagent.formulations.keys import Key, flat_key, key_str, norm
+from optagent.formulations.limits import MAX_TERMS  # read here when sums run (tests may shrink it)
 
-Env = dict[str, Any]
-Fn = Callable[[Env], Any]
-Key = tuple
+__all__ = ["Backend", "Builder", "EvalError", "ResolvedSet", "Table", "flat_key", "key_str", "norm"]
 
 
-class EvalError(Exception):
-    """An expression could not be evaluated for one index combination."""
+class EvalError(InputError):
+    """An expression could not be evaluated for one index combination; ``code`` is the issue code."""
 
     def __init__(self, code: str, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.hint = hint
-
-
-def norm(value: Any) -> Any:
-    """Canonical element: integral floats become ints, so 3.0 and 3 address the same entry."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def flat_key(values: list[Any]) -> Key:
-    key: list[Any] = []
-    for v in values:
-        if isinstance(v, tuple):
-            key.extend(v)
-        else:
-            key.append(norm(v))
-    return tuple(key)
-
-
-def key_str(key: Key) -> str:
-    """The string form of an index key used in JSON: elements joined by commas ('' for scalars)."""
-    return ",".join(str(k) for k in key)
+        super().__init__(message, hint=hint, code=code)
 
 
 @dataclass
@@ -120,35 +99,57 @@ _ARITH = {
     "-": operator.sub,
     "*": operator.mul,
     "/": operator.truediv,
-    "**": operator.pow,
     "%": operator.mod,
 }
 _CMP = {
     "<": operator.lt,
     "<=": operator.le,
-    ">": operator.gt,
     ">=": operator.ge,
+    ">": operator.gt,
     "==": operator.eq,
     "!=": operator.ne,
 }
+_LOG10_MAX = math.log10(L.MAX_ABS_NUMBER)
 
 
 def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-class Builder:
-    """Turns nodes into closures against resolved sets, parameter data and a backend."""
+def checked(value: Any, src: str) -> Any:
+    """``value`` unless it is a number past MAX_ABS_NUMBER, NaN or a complex number."""
+    kind = value.__class__
+    if (kind is float or kind is int) and not -L.MAX_ABS_NUMBER <= value <= L.MAX_ABS_NUMBER:
+        raise EvalError(I.DOMAIN, f"'{src}' gives {L.bad_number(value)}", L.NUMBER_HINT)
+    if kind is complex:
+        raise EvalError(I.DOMAIN, f"'{src}' has no real value", "keep the base of a fractional power >= 0")
+    return value
 
-    def __init__(self, sets: Mapping[str, ResolvedSet], params: Mapping[str, Any], backend: Backend) -> None:
+
+class Builder:
+    """Turns nodes into closures against resolved sets, parameter data and a backend.
+
+    ``budget`` counts the terms that sums expand to and checks the deadline (a fresh one when omitted).
+    """
+
+    def __init__(
+        self,
+        sets: Mapping[str, ResolvedSet],
+        params: Mapping[str, Any],
+        backend: Backend,
+        budget: L.Budget | None = None,
+    ) -> None:
         self.sets = sets
         self.params = params
         self.backend = backend
-        self.terms = 0  # terms expanded by sum/prod/min/max so far: bounded by MAX_TERMS
+        self.budget = budget if budget is not None else L.Budget()
 
     def build(self, node: E.Node) -> Fn:
+        """A closure giving the node's value (a number, or a solver expression when variables occur)."""
         if isinstance(node, E.Const):
             value = node.value
+            if isinstance(value, str):
+                return self._fail(I.TYPE, f"the name {value!r} is not a number", "names only index data")
             return lambda env: value
         if isinstance(node, E.Name):
             return self._name(node)
@@ -158,71 +159,120 @@ class Builder:
             inner = self.build(node.operand)
             return lambda env: -inner(env)
         if isinstance(node, E.BinOp):
-            return self._binop(node)
+            return self._power(node) if node.op == "**" else self._binop(node)
         if isinstance(node, E.Call):
             return self._call(node)
         if isinstance(node, E.Reduce):
             return self._reduce(node)
         if isinstance(node, E.IfExp):
-            cond, then, other = self.build(node.cond), self.build(node.then), self.build(node.other)
+            cond, then, other = self.condition(node.cond), self.build(node.then), self.build(node.other)
             return lambda env: then(env) if cond(env) else other(env)
+        return self.condition(node)
+
+    def condition(self, node: E.Node) -> Fn:
+        """A closure giving the truth of a condition (comparisons may involve element names)."""
         if isinstance(node, E.Compare):
             return self._compare(node)
         if isinstance(node, E.BoolOp):
-            parts = [self.build(v) for v in node.values]
+            parts = [self.condition(v) for v in node.values]
             if node.op == "and":
                 return lambda env: all(p(env) for p in parts)
             return lambda env: any(p(env) for p in parts)
         if isinstance(node, E.Not):
-            inner = self.build(node.operand)
+            inner = self.condition(node.operand)
             return lambda env: not inner(env)
         if isinstance(node, E.Membership):
-            members = self.sets[node.set_name].members
-            items = [self.build(i) for i in node.items]
-            negated = node.negated
+            return self._membership(node)
+        return self.build(node)
 
-            def member(env: Env) -> bool:
-                values = flat_key([f(env) for f in items])
-                found = (values[0] if len(values) == 1 else values) in members
-                return found != negated
+    def element(self, node: E.Node) -> Fn:
+        """A closure giving an element: an index, a name or a number (positions of indices, comparisons)."""
+        if isinstance(node, E.Const):
+            value = node.value
+            return lambda env: value
+        if isinstance(node, E.Name) and node.id not in self.params and node.id not in self.backend.variables:
+            name = node.id
+            return lambda env: env[name]
+        return self.build(node)
 
-            return member
-        raise EvalError(I.SYNTAX, f"cannot evaluate '{node.src}'")
+    @staticmethod
+    def _fail(code: str, message: str, hint: str) -> Fn:
+        def fail(env: Env) -> Any:
+            raise EvalError(code, message, hint)
+
+        return fail
 
     def _name(self, node: E.Name) -> Fn:
         name = node.id
         if name in self.params or name in self.backend.variables:
             value = self.params[name] if name in self.params else self.backend.variables[name]
             return lambda env: value
-        return lambda env: env[name]
+
+        def index_value(env: Env) -> Any:
+            value = env[name]
+            if value.__class__ is str or value.__class__ is tuple:
+                raise EvalError(
+                    I.TYPE,
+                    f"index '{name}' = {value!r} is used as a number",
+                    f"only numeric elements take part in arithmetic: use data indexed by {name} instead",
+                )
+            return value
+
+        return index_value
 
     def _index(self, node: E.Index) -> Fn:
-        args = [self.build(a) for a in node.args]
         source = self.params.get(node.base)
         if source is None:
             source = self.backend.variables[node.base]
+        if not isinstance(source, Table):
+            return self._fail(I.ARITY, f"'{node.base}' is a scalar but is indexed in '{node.src}'", "")
         table: Table = source
+        entries = table.entries
         src = node.src
-        if len(args) == 1:
-            only = args[0]
+        names = [a.id for a in node.args if isinstance(a, E.Name) and a.id not in self.params]
+        if len(names) == len(node.args) and not any(n in self.backend.variables for n in names):
+            if len(names) == 1:
+                only = names[0]
 
-            def lookup1(env: Env) -> Any:
-                v = only(env)
-                key = v if isinstance(v, tuple) else (norm(v),)
-                return table.get(key, src)
+                def lookup1(env: Env) -> Any:
+                    v = env[only]
+                    try:
+                        return entries[(v,)]
+                    except KeyError:
+                        return table.get(flat_key((v,)), src)
 
-            return lookup1
-        return lambda env: table.get(flat_key([a(env) for a in args]), src)
+                return lookup1
+            get = operator.itemgetter(*names)
+
+            def lookup(env: Env) -> Any:
+                key = get(env)
+                try:
+                    return entries[key]
+                except KeyError:
+                    return table.get(flat_key(key), src)
+
+            return lookup
+        args = [self.element(a) for a in node.args]
+
+        def lookup_any(env: Env) -> Any:
+            key = tuple([a(env) for a in args])
+            try:
+                return entries[key]
+            except KeyError:
+                return table.get(flat_key(key), src)
+
+        return lookup_any
 
     def _binop(self, node: E.BinOp) -> Fn:
         left, right = self.build(node.left), self.build(node.right)
         op = _ARITH[node.op]
         src = node.src
+        limit = L.MAX_ABS_NUMBER
 
         def apply(env: Env) -> Any:
             a, b = left(env), right(env)
             try:
-                return op(a, b)
+                r = op(a, b)
             except ZeroDivisionError:
                 raise EvalError(
                     I.DOMAIN, f"division by zero in '{src}'", "guard the division with a condition"
@@ -231,18 +281,80 @@ class Builder:
                 raise EvalError(
                     I.TYPE, f"cannot apply '{node.op}' to {a!r} and {b!r} in '{src}'", "check element types"
                 ) from None
+            kind = r.__class__
+            if (kind is float or kind is int) and not -limit <= r <= limit:
+                checked(r, src)  # raises
+            return r
 
         return apply
 
+    def _power(self, node: E.BinOp) -> Fn:
+        left, right = self.build(node.left), self.build(node.right)
+        src = node.src
+
+        def power(env: Env) -> Any:
+            a, b = left(env), right(env)
+            # decided before computing, so 10**10**10 never runs
+            if is_number(a) and is_number(b) and a != 0 and b * math.log10(abs(a)) > _LOG10_MAX:
+                raise EvalError(
+                    I.DOMAIN,
+                    f"'{src}' would be about 10**{b * math.log10(abs(a)):.3g}",
+                    L.NUMBER_HINT,
+                )
+            try:
+                return checked(a**b, src)
+            except ZeroDivisionError:
+                raise EvalError(
+                    I.DOMAIN, f"0 to a negative power in '{src}'", "keep the base non-zero"
+                ) from None
+            except (TypeError, OverflowError) as exc:
+                raise EvalError(I.DOMAIN, f"cannot compute '{src}' for {a!r} and {b!r}: {exc}") from None
+
+        return power
+
     def _compare(self, node: E.Compare) -> Fn:
-        operands = [self.build(o) for o in node.operands]
+        operands = [self.element(o) for o in node.operands]
         ops = [_CMP[o] for o in node.ops]
+        src = node.src
+        if len(ops) == 1:
+            first, second = operands
+            op = ops[0]
+
+            def compare1(env: Env) -> bool:
+                a, b = first(env), second(env)
+                try:
+                    return op(a, b)
+                except TypeError:
+                    raise _incomparable(a, b, src) from None
+
+            return compare1
 
         def compare(env: Env) -> bool:
             values = [f(env) for f in operands]
-            return all(op(values[k], values[k + 1]) for k, op in enumerate(ops))
+            try:
+                return all(op(values[k], values[k + 1]) for k, op in enumerate(ops))
+            except TypeError:
+                raise _incomparable(values[0], values[-1], src) from None
 
         return compare
+
+    def _membership(self, node: E.Membership) -> Fn:
+        members = self.sets[node.set_name].members
+        items = [self.element(i) for i in node.items]
+        negated = node.negated
+        if len(items) == 1:
+            only = items[0]
+
+            def member1(env: Env) -> bool:
+                v = only(env)
+                return (v in members) != negated
+
+            return member1
+
+        def member(env: Env) -> bool:
+            return (flat_key([f(env) for f in items]) in members) != negated
+
+        return member
 
     def _call(self, node: E.Call) -> Fn:
         name = node.func
@@ -256,77 +368,67 @@ class Builder:
 
         def call(env: Env) -> Any:
             values = [a(env) for a in args]
-            fn = numeric if all(is_number(v) for v in values) else symbolic
-            try:
-                return fn(*values)
-            except (ValueError, ZeroDivisionError, OverflowError) as exc:
-                raise EvalError(I.DOMAIN, f"{name}() failed in '{src}' for {values}: {exc}") from None
+            if all(is_number(v) for v in values):
+                try:
+                    return checked(numeric(*values), src)
+                except (ValueError, ZeroDivisionError, OverflowError, TypeError) as exc:
+                    raise EvalError(I.DOMAIN, f"{name}() failed in '{src}' for {values}: {exc}") from None
+            return symbolic(*values)
 
         return call
 
     def _reduce(self, node: E.Reduce) -> Fn:
         body = self.build(node.body)
-        conditions = [self.build(c) for c in node.conditions]
         loops = [(loop.targets, self.sets[loop.set_name].elements) for loop in node.loops]
+        conditions = [(self.condition(c), _names(c)) for c in node.conditions]
+        levels: list[Level] = plan(loops, conditions)
         func = node.func
         total = self.backend.total
-
+        budget = self.budget
+        src = node.src
         size = math.prod(len(elements) for _, elements in loops)
         if size > MAX_TERMS:
-            raise _too_large(f"'{node.src}' loops over {size:,} combinations")
+            raise ModelTooLarge(
+                f"'{src}' loops over {size:,} combinations (at most {MAX_TERMS:,}; limit max_terms)",
+                hint=L.SIZE_HINT,
+            )
 
         def reduce(env: Env) -> Any:
-            terms = [body(e) for e in iterate(loops, conditions, env)]
-            self.terms += len(terms)
-            if self.terms > MAX_TERMS:
-                raise _too_large(f"the expressions expand to more than {MAX_TERMS:,} terms (at '{node.src}')")
+            terms = expand(levels, body, env)
+            budget.add_terms(len(terms), MAX_TERMS, src)
             if func == "sum":
-                return total(terms) if terms else 0
+                if not terms:
+                    return 0
+                return checked(total(terms), src)
             if not terms:
                 raise EvalError(
-                    I.DOMAIN, f"{func}() over an empty selection in '{node.src}'", "check the loop sets"
+                    I.DOMAIN, f"{func}() over an empty selection in '{src}'", "check the loop sets"
                 )
             if func == "prod":
-                return math.prod(terms)
+                return _product(terms, src)
             if all(is_number(t) for t in terms):
                 return min(terms) if func == "min" else max(terms)
-            fn = self.backend.funcs[func]
-            return fn(*terms)
+            return self.backend.funcs[func](*terms)
 
         return reduce
 
 
-MAX_TERMS = 20_000_000
+def _product(terms: list[Any], src: str) -> Any:
+    out: Any = 1
+    for t in terms:
+        out = out * t
+        if is_number(out):
+            checked(out, src)
+    return out
 
 
-def _too_large(what: str) -> Exception:
-    from optagent.errors import ModelTooLarge
+def _names(node: E.Node) -> set[str]:
+    return {n.id for n in E.walk(node) if isinstance(n, E.Name)}
 
-    return ModelTooLarge(
-        f"{what} (at most {MAX_TERMS:,})", hint="check set ranges for typos or aggregate the model"
+
+def _incomparable(a: Any, b: Any, src: str) -> EvalError:
+    return EvalError(
+        I.TYPE,
+        f"cannot compare {a!r} with {b!r} in '{src}'",
+        "compare names with names and numbers with numbers",
     )
-
-
-def iterate(loops: list[tuple[tuple[str, ...], list[Any]]], conditions: list[Fn], env: Env) -> Iterator[Env]:
-    """Every extension of ``env`` over the loops that satisfies all conditions."""
-    local = dict(env)
-
-    def rec(depth: int) -> Iterator[Env]:
-        if depth == len(loops):
-            if all(c(local) for c in conditions):
-                yield local
-            return
-        targets, elements = loops[depth]
-        for element in elements:
-            bind(targets, element, local)
-            yield from rec(depth + 1)
-
-    yield from rec(0)
-
-
-def bind(targets: tuple[str, ...], element: Any, env: Env) -> None:
-    if len(targets) == 1:
-        env[targets[0]] = element
-    else:
-        for t, v in zip(targets, element):
-            env[t] = v

@@ -1,4 +1,8 @@
-"""Export a formulation to LP or MPS files through Pyomo's writers, with IR names kept as labels."""
+"""Export a formulation to LP or MPS files through Pyomo's writers, with IR names kept as labels.
+
+Numbers are written without float representation noise (``198.00000000000003`` becomes ``198``, each
+within ``numtext.NOISE`` = 5e-15 relative of the model's value) and never as ``-0``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from pathlib import Path
 from optagent.errors import ExportError
 from optagent.formulations.compile_pyomo import compile_formulation
 from optagent.formulations.model import Formulation
+from optagent.formulations.numtext import tidy_numbers
 
 FORMATS = {".lp": "lp", ".mps": "mps"}
 
@@ -35,4 +40,5 @@ def export(formulation: Formulation, path: str | Path, fmt: str | None = None) -
         compiled.model.write(str(out), format=problem_format, io_options={"symbolic_solver_labels": True})
     except (ValueError, RuntimeError) as exc:
         raise ExportError(f"Pyomo could not write {fmt.upper()}: {exc}") from exc
+    out.write_text(tidy_numbers(out.read_text(encoding="utf-8")), encoding="utf-8")
     return out

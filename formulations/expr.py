@@ -11,6 +11,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from optagent.errors import InputError
+from optagent.formulations import limits as L
+
 # name -> (min args, max args or None, needs variables-free args)
 FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "sqrt": (1, 1),
@@ -43,13 +46,11 @@ CMP_OPS = {
 }
 
 
-class ExprSyntaxError(Exception):
+class ExprSyntaxError(InputError):
     """An expression that is not valid in the language; ``hint`` says what to write instead."""
 
     def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+        super().__init__(message, hint=hint, code="syntax")
 
 
 @dataclass(frozen=True)
@@ -140,24 +141,63 @@ def parse(text: str) -> Node:
     """Parse one expression; raises :class:`ExprSyntaxError` with a fix hint."""
     if not isinstance(text, str) or not text.strip():
         raise ExprSyntaxError("empty expression", "write an expression such as 'sum(c[i] * x[i] for i in I)'")
-    cleaned = " ".join(text.split())
+    cleaned = _normalised(text)
     try:
         tree = ast.parse(cleaned, mode="eval")
     except SyntaxError as exc:
+        if "Exceeds the limit" in str(exc.msg):  # Python refuses integer literals of over 4300 digits
+            raise ExprSyntaxError(
+                f"'{_short(cleaned)}' has an integer of thousands of digits", L.NUMBER_HINT
+            ) from None
         hint = "use Python syntax: ** for powers, == for equality, sum(... for i in I) for sums"
         if "=" in cleaned and "==" not in cleaned and "<=" not in cleaned and ">=" not in cleaned:
             hint = "write equality as '==', not '='"
         elif "^" in cleaned:
             hint = "write powers as '**', not '^'"
-        raise ExprSyntaxError(f"cannot parse '{cleaned}': {exc.msg}", hint) from None
+        raise ExprSyntaxError(f"cannot parse '{_short(cleaned)}': {exc.msg}", hint) from None
+    except (RecursionError, MemoryError):
+        raise _too_deep(cleaned) from None
+    if _depth(tree.body) > L.MAX_EXPRESSION_DEPTH:
+        raise _too_deep(cleaned)
     return _Converter(cleaned).convert(tree.body)
+
+
+def _normalised(text: str) -> str:
+    """The text with runs of white space made single spaces, refused when over MAX_EXPRESSION_CHARS."""
+    if len(text) > L.MAX_EXPRESSION_CHARS:
+        raise ExprSyntaxError(
+            f"the expression '{_short(text)}' is {len(text):,} characters long, over the "
+            f"{L.MAX_EXPRESSION_CHARS:,} allowed (limit max_expression_chars)",
+            "write long sums as sum(... for i in I) over indexed parameters",
+        )
+    return " ".join(text.split())
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 5] + " ... "
+
+
+def _depth(root: ast.AST) -> int:
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def _too_deep(text: str) -> ExprSyntaxError:
+    return ExprSyntaxError(
+        f"'{_short(text)}' nests deeper than {L.MAX_EXPRESSION_DEPTH} levels (limit max_expression_depth)",
+        "write long sums as sum(... for i in I) over indexed parameters instead of a + b + c + ...",
+    )
 
 
 def parse_binding(text: str) -> tuple[tuple[str, ...], str]:
     """Parse an index binding ``"i in I"``, ``"(i, j) in A"`` or ``"I"`` into (names, set name)."""
     try:
-        tree = ast.parse(" ".join(str(text).split()), mode="eval").body
-    except SyntaxError:
+        tree = ast.parse(_normalised(str(text)), mode="eval").body
+    except (SyntaxError, RecursionError, MemoryError):
         tree = None
     if isinstance(tree, ast.Name):
         return (), tree.id
@@ -185,13 +225,15 @@ class _Converter:
         return ast.get_source_segment(self.source, node) or ast.unparse(node)
 
     def fail(self, node: ast.AST, what: str, hint: str) -> ExprSyntaxError:
-        return ExprSyntaxError(f"{what} in '{self.seg(node)}'", hint)
+        return ExprSyntaxError(f"{what} in '{_short(self.seg(node))}'", hint)
 
     def convert(self, node: ast.AST) -> Node:
         src = self.seg(node)
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float, str)):
                 raise self.fail(node, "unsupported constant", "use numbers or quoted element names")
+            if not isinstance(node.value, str) and not L.number_ok(node.value):
+                raise self.fail(node, L.bad_number(node.value), L.NUMBER_HINT)
             return Const(src, node.value)
         if isinstance(node, ast.Name):
             return Name(src, node.id)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from optagent.formulations import issues as I
-from optagent.formulations.data import domain
+from optagent.formulations import limits as L
 from optagent.formulations.evaluate import Backend, Builder, EvalError, is_number
+from optagent.formulations.expand import domain
 from optagent.formulations.prepare import Prepared, PreparedConstraint, references
 
 _RELATIONS: dict[str, Callable[[Any, Any], bool]] = {
@@ -49,12 +50,18 @@ def usable(prep: Prepared, names: set[str]) -> bool:
 
 
 def constraint_rows(
-    prep: Prepared, pc: PreparedConstraint, backend: Backend, report: I.Report, *, numeric: bool = False
+    prep: Prepared,
+    pc: PreparedConstraint,
+    backend: Backend,
+    report: I.Report,
+    *,
+    numeric: bool = False,
+    budget: L.Budget | None = None,
 ) -> Iterator[Row]:
     """Rows of one constraint; the first evaluation problem is reported and ends the constraint.
 
     Rows that reduce to numbers are checked and dropped, unless ``numeric`` (values plugged in for a
-    solution check), where every row is yielded.
+    solution check), where every row is yielded. Work is charged to ``budget`` (default: the Prepared's).
     """
     nodes = [pc.lhs, pc.rhs] + ([pc.body] if pc.body is not None else [])
     refs = set().union(*(references(n) for n in nodes), *(s for _, s in pc.bindings))
@@ -62,12 +69,13 @@ def constraint_rows(
         refs |= references(pc.where)
     if not pc.checked or not usable(prep, refs):
         return
-    builder = Builder(prep.sets, prep.params, backend)
+    budget = budget if budget is not None else prep.budget
+    builder = Builder(prep.sets, prep.params, backend, budget)
     lhs, rhs = builder.build(pc.lhs), builder.build(pc.rhs)
     body = builder.build(pc.body) if pc.body is not None else None
-    cond = builder.build(pc.where) if pc.where is not None else None
+    cond = builder.condition(pc.where) if pc.where is not None else None
     loc = f"constraint '{pc.name}'"
-    for key, env in domain(pc.bindings, prep.sets):
+    for key, env in domain(pc.bindings, prep.sets, budget):
         try:
             if cond is not None and not cond(env):
                 continue
@@ -102,9 +110,11 @@ def _show(row: Row) -> str:
     return f"{row.lhs} {row.op} {row.rhs}"
 
 
-def var_bounds(prep: Prepared, report: I.Report) -> dict[str, list[tuple[Any, Any]]]:
+def var_bounds(
+    prep: Prepared, report: I.Report, budget: L.Budget | None = None
+) -> dict[str, list[tuple[Any, Any]]]:
     """Numeric (lower, upper) per variable index, in the order of ``PreparedVar.keys``."""
-    builder = Builder(prep.sets, prep.params, Backend())
+    builder = Builder(prep.sets, prep.params, Backend(), budget if budget is not None else prep.budget)
     out: dict[str, list[tuple[Any, Any]]] = {}
     for name, pv in prep.variables.items():
         if not pv.ready:
@@ -128,6 +138,14 @@ def var_bounds(prep: Prepared, report: I.Report) -> dict[str, list[tuple[Any, An
             except EvalError as exc:
                 report.add(
                     exc.code, f"variable '{name}' bounds", f"{exc.message} (at {where_text(env)})", exc.hint
+                )
+                break
+            if lo is not None and up is not None and lo > up:
+                report.add(
+                    I.BOUNDS,
+                    f"variable '{name}'",
+                    f"lower bound {lo:g} exceeds upper bound {up:g} (at {where_text(env)})",
+                    "swap or fix the bounds",
                 )
                 break
             values.append((lo, up))

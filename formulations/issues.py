@@ -68,6 +68,7 @@ class Report:
 # Stable codes, one per rule (documented in README).
 SCHEMA = "schema"
 DUPLICATE = "duplicate-name"
+RESERVED = "reserved-name"
 SYNTAX = "syntax"
 UNDEFINED = "undefined-symbol"
 ARITY = "index-arity"

@@ -6,14 +6,14 @@ Pydantic models with ``extra="forbid"``; expressions are strings in the safe exp
 
 from __future__ import annotations
 
-import json
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from optagent.errors import InputError
+from optagent.formulations import inputs
 
 Element = int | str | list[int | str]
 Bound = float | str | None
@@ -34,6 +34,12 @@ class RangeSpec(_Strict):
     start: int | str = Field(description="First integer, or an expression over scalar parameters.")
     end: int | str = Field(description="Last integer (included), or an expression over scalar parameters.")
     step: int = Field(1, description="Step between consecutive integers (non-zero).")
+
+    @field_validator("start", "end", "step", mode="before")
+    @classmethod
+    def _integral_floats(cls, value: Any) -> Any:
+        # 1e30 arrives as a float; as an exact int, the set's size check can name the limit it exceeds.
+        return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 class FilterSpec(_Strict):
@@ -175,24 +181,25 @@ class Formulation(_Strict):
     constraints: list[ConstraintDef] = Field(default_factory=list)
     metadata: dict[str, Any] = Field(default_factory=dict, description="Free-form provenance (source, ids).")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _raw_limits(cls, data: Any) -> Any:
+        inputs.check_raw(data)  # depth, size, numbers and text, before anything recurses into them
+        return data
+
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent, exclude_none=True, exclude_defaults=False)
 
     @classmethod
     def from_json(cls, text: str, *, source: str = "<string>") -> Formulation:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
-                hint="fix the JSON syntax; `optagent formulation schema` prints the expected structure",
-            ) from None
-        return cls.from_data(data, source=source)
+        return cls.from_data(inputs.load_json(text, source), source=source)
 
     @classmethod
     def from_data(cls, data: Any, *, source: str = "<data>") -> Formulation:
         try:
             return cls.model_validate(data)
+        except InputError as exc:
+            raise InputError(f"{source}: {exc.message}", hint=exc.hint, code=exc.code) from None
         except ValidationError as exc:
             lines = [f"{source}: does not match the formulation schema ({exc.error_count()} problem(s)):"]
             for err in exc.errors():
@@ -204,10 +211,7 @@ class Formulation(_Strict):
 
     @classmethod
     def load(cls, path: str | Path) -> Formulation:
-        p = Path(path)
-        if not p.is_file():
-            raise InputError(f"{p}: no such file", hint="give the path of a formulation JSON file")
-        return cls.from_json(p.read_text(encoding="utf-8"), source=str(p))
+        return cls.from_json(inputs.read_file(Path(path)), source=str(path))
 
 
 def json_schema() -> dict[str, Any]:

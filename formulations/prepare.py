@@ -13,13 +13,16 @@ from typing import Any
 
 from optagent.formulations import expr as E
 from optagent.formulations import issues as I
+from optagent.formulations import limits as L
 from optagent.formulations.analysis import Analyzer, Symbols, arity_of
-from optagent.formulations.data import Binding, DataResolver, domain, static_set_dims
-from optagent.formulations.evaluate import ResolvedSet
+from optagent.formulations.data import DataResolver, static_set_dims
+from optagent.formulations.evaluate import Backend, Builder, EvalError, ResolvedSet
+from optagent.formulations.expand import Binding, domain, domain_keys, domain_size, env_of, reserve, split_key
 from optagent.formulations.model import LINEAR_TYPES, Formulation, ProblemType, VarType
 
 RELATION_OPS = ("<=", ">=", "==")
 _COUNT_WORDS = re.compile(r"\b(number of|how many|count of|num(ber)?_|n_)", re.IGNORECASE)
+_SUFFIX = {"set": "set", "parameter": "data", "variable": "var"}
 _CLASS_RANK = {
     ProblemType.LP: 0,
     ProblemType.ILP: 0,
@@ -42,8 +45,16 @@ class PreparedVar:
     lower: float | E.Node | None
     upper: float | E.Node | None
     keys: list[tuple] = field(default_factory=list)
-    envs: list[dict[str, Any]] = field(default_factory=list)
     ready: bool = False  # index combinations enumerated
+    dims: list[int] = field(default_factory=list)  # dimension of each binding's set
+    _envs: list[dict[str, Any]] | None = field(default=None, repr=False)
+
+    @property
+    def envs(self) -> list[dict[str, Any]]:
+        """The index environment of every key, in the order of ``keys`` (built when first asked for)."""
+        if self._envs is None:
+            self._envs = [env_of(self.bindings, split_key(k, self.dims)) for k in self.keys]
+        return self._envs
 
 
 @dataclass
@@ -71,6 +82,9 @@ class Prepared:
     constraints: list[PreparedConstraint] = field(default_factory=list)
     problem_class: ProblemType = ProblemType.LP
     ambiguous: set[str] = field(default_factory=set)  # names declared more than once
+    # Work allowed to prepare() and the expansion that follows it (validation or compilation): its
+    # deadline runs from prepare(). Give a Prepared a fresh Budget() before expanding it again later.
+    budget: L.Budget = field(default_factory=L.Budget)
 
     @property
     def has_integers(self) -> bool:
@@ -105,7 +119,6 @@ class _Preparer:
         self.check_names()
         dims = static_set_dims(self.f.sets)
         self.symbols = Symbols(sets=dict(dims))
-        set_parsed = {s.name: self.parse_set(s) for s in self.f.sets}
         param_bindings: dict[str, list[Binding] | None] = {}
         param_exprs: dict[str, E.Node | None] = {}
         for p in self.f.parameters:
@@ -117,12 +130,15 @@ class _Preparer:
         for v in self.f.variables:
             var_bindings[v.name] = b = self.bindings(v.index, f"variable '{v.name}'")
             self.symbols.variables[v.name] = arity_of(b, self.symbols) if b is not None else None
+        # range ends and filter conditions may use parameters: analysed once every symbol is known
+        set_parsed = {s.name: self.parse_set(s) for s in self.f.sets}
         self.check_set_references()
         self.resolve_data(set_parsed, param_bindings, param_exprs)
         self.prepare_variables(var_bindings)
         self.prepare_objective()
         for c in self.f.constraints:
             self.prepare_constraint(c)
+        self.book_expansion()
         self.classify()
         return self.prep
 
@@ -143,7 +159,13 @@ class _Preparer:
                         I.SYNTAX, loc, f"'{name}' is not a valid name", "use letters, digits and _"
                     )
                 elif name in reserved:
-                    self.report.add(I.DUPLICATE, loc, f"'{name}' is a built-in function name", "rename it")
+                    self.report.add(
+                        I.RESERVED,
+                        loc,
+                        f"'{name}' is the expression language's function {name}(...)",
+                        f"rename the {kind} (e.g. '{name}_{_SUFFIX[kind]}'); names that are no function "
+                        "of the language are free",
+                    )
                 if name in seen:
                     self.prep.ambiguous.add(name)
                     self.report.add(
@@ -192,7 +214,7 @@ class _Preparer:
                     an.undefined(member, {})
 
     def resolve_data(self, set_parsed: dict, param_bindings: dict, param_exprs: dict) -> None:
-        resolver = DataResolver(self.report)
+        resolver = DataResolver(self.report, self.prep.budget)
         deps: dict[str, set[str]] = {}
         for s in self.f.sets:
             refs = set(s.union or s.intersection or s.difference or s.product or [])
@@ -290,17 +312,26 @@ class _Preparer:
             self.prep.variables[v.name] = pv
 
     def enumerate_var(self, pv: PreparedVar, loc: str) -> None:
-        from optagent.formulations.evaluate import Backend, Builder, EvalError
-
-        cond = Builder(self.prep.sets, self.prep.params, Backend()).build(pv.where) if pv.where else None
-        for key, env in domain(pv.bindings, self.prep.sets):
+        prep = self.prep
+        size = domain_size(pv.bindings, prep.sets)
+        prep.budget.store(size, loc)
+        reserve(prep.budget, size, [pv.where], prep.sets, f"{loc} ({size:,} index combinations)")
+        pv.dims = [prep.sets[s].dim for _, s in pv.bindings]
+        if pv.where is None:
+            pv.keys = domain_keys(pv.bindings, prep.sets)
+            pv.ready = True
+            return
+        cond = Builder(prep.sets, prep.params, Backend(), prep.budget).condition(pv.where)
+        envs = []
+        for key, env in domain(pv.bindings, prep.sets, prep.budget):
             try:
-                if cond is None or cond(env):
+                if cond(env):
                     pv.keys.append(key)
-                    pv.envs.append(env)
+                    envs.append(env)
             except EvalError as exc:
                 self.report.add(exc.code, f"{loc}.where", exc.message, exc.hint)
                 return
+        pv._envs = envs
         pv.ready = True
 
     def prepare_objective(self) -> None:
@@ -375,6 +406,23 @@ class _Preparer:
                 "warning",
             )
         self.prep.constraints.append(pc)
+
+    def book_expansion(self) -> None:
+        """Book the objective, the bounds and every constraint's rows against the budget before any of
+        them is expanded, so an oversized model is refused here, by its estimate."""
+        prep = self.prep
+        if prep.objective is not None:
+            reserve(prep.budget, 1, [prep.objective], prep.sets, "the objective")
+        for pv in prep.variables.values():
+            nodes = [b for b in (pv.lower, pv.upper) if isinstance(b, E.Node)]
+            if pv.ready and nodes:
+                reserve(prep.budget, len(pv.keys), nodes, prep.sets, f"the bounds of variable '{pv.name}'")
+        for pc in prep.constraints:
+            if pc.checked and all(s in prep.sets for _, s in pc.bindings):
+                rows = domain_size(pc.bindings, prep.sets)
+                prep.budget.store(rows, f"constraint '{pc.name}'")
+                nodes = [pc.where, pc.lhs, pc.rhs, pc.body]
+                reserve(prep.budget, rows, nodes, prep.sets, f"constraint '{pc.name}' ({rows:,} rows)")
 
     # -- classification --------------------------------------------------------------------------------------
     def classify(self) -> None:

@@ -30,6 +30,11 @@ PROBE_FUNCS = {
 }
 
 
+def probe_total(terms: list[object]) -> object:
+    """A sum of terms: the probe when any term is one (found at C speed), else the number."""
+    return PROBE_VALUE if PROBE_VALUE in terms else sum(terms)  # type: ignore[arg-type]
+
+
 def probe_backend(prep: Prepared) -> Backend:
     tables = {}
     for name, pv in prep.variables.items():
@@ -40,7 +45,7 @@ def probe_backend(prep: Prepared) -> Backend:
             tables[name] = Table(name, dict.fromkeys(pv.keys, PROBE_VALUE), text)
         else:
             tables[name] = PROBE_VALUE
-    return Backend(variables=tables, funcs=PROBE_FUNCS)
+    return Backend(variables=tables, funcs=PROBE_FUNCS, total=probe_total)
 
 
 def validate_prepared(prep: Prepared) -> I.Report:
@@ -50,7 +55,7 @@ def validate_prepared(prep: Prepared) -> I.Report:
     var_bounds(prep, report)
     if prep.objective is not None and usable(prep, references(prep.objective)):
         try:
-            Builder(prep.sets, prep.params, backend).build(prep.objective)({})
+            Builder(prep.sets, prep.params, backend, prep.budget).build(prep.objective)({})
         except EvalError as exc:
             report.add(exc.code, "objective", exc.message, exc.hint)
     for pc in prep.constraints:

@@ -9,6 +9,8 @@ import signal
 import time
 from pathlib import Path
 
+from optagent.sandbox.tempdirs import owner_gone
+
 V1_ROOT = Path("/sys/fs/cgroup/pids")
 V2_ROOT = Path("/sys/fs/cgroup")
 PREFIX = "optagent-"
@@ -44,7 +46,7 @@ def _remove_stale(base: Path) -> None:
             host_pid = int(entry.name.split("-")[1])
         except (IndexError, ValueError):
             continue
-        if host_pid != os.getpid() and not Path(f"/proc/{host_pid}").exists():
+        if owner_gone(host_pid):
             PidsCgroup(entry).remove()
 
 

@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+from optagent.sandbox import channel
 from optagent.sandbox.job import PROGRAM_NAME, decode_inputs
+from optagent.sandbox.lockdown import LockdownFailed, lock_job
 
 RESULT_FD = 3
 MB = 1024 * 1024
@@ -81,17 +83,21 @@ def _write_result(payload: dict[str, Any]) -> None:
         data = json.dumps(payload, allow_nan=False, default=str).encode()
     except (TypeError, ValueError) as exc:
         data = json.dumps({"status": "error", "message": f"result not serialisable: {exc}"}).encode()
-    view = memoryview(data)
+    view = memoryview(channel.frame(data))
     while view:
         written = os.write(RESULT_FD, view)
         view = view[written:]
 
 
-def run_child(job: dict[str, Any], workdir: str, fds: tuple[int, int, int], nproc: int | None) -> NoReturn:
+def run_child(
+    job: dict[str, Any], workdir: str, fds: tuple[int, int, int], nproc: int | None, uid: int | None
+) -> NoReturn:
     """Never returns: the process ends with os._exit after writing the result.
 
-    Only the job process itself reports: processes the program forks return through the same code
-    and must exit without writing to the result channel.
+    Before any program code runs it drops every privilege (``lockdown.lock_job``, under ``uid`` when
+    given) or reports why it could not. Only the job process itself reports: processes the program forks
+    return through the same code and must exit without writing to the result channel (the worker would
+    ignore them anyway).
     """
     code = 0
     job_pid = os.getpid()
@@ -101,6 +107,7 @@ def run_child(job: dict[str, Any], workdir: str, fds: tuple[int, int, int], npro
             signal.signal(sig, signal.SIG_DFL)
         out_w, err_w, result_w = fds
         _redirect(out_w, err_w, result_w)
+        lock_job(uid)
         path = _prepare_workdir(job, workdir)
         apply_limits(job["limits"], nproc)
         from optagent.sandbox.harness import execute
@@ -108,6 +115,9 @@ def run_child(job: dict[str, Any], workdir: str, fds: tuple[int, int, int], npro
         payload = execute(job, path)
     except MemoryError:
         payload = {"status": "memory", "message": "the program ran out of its memory limit"}
+    except LockdownFailed as exc:
+        payload = {"status": "error", "message": f"sandbox lockdown failed, the program was not run: {exc}"}
+        code = 72
     except BaseException as exc:  # the harness itself failed; report, never fall back into the worker
         payload = {"status": "error", "message": f"sandbox harness failure: {type(exc).__name__}: {exc}"}
         code = 70

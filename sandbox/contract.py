@@ -45,6 +45,13 @@ def _all_defaults(func: Callable[..., Any]) -> bool:
     )
 
 
+def preferred_entry(functions: dict[str, Callable[..., Any]], entry: str | None) -> str | None:
+    """The named ``entry`` if defined, else the first preferred name callable without arguments."""
+    if entry is not None:
+        return entry if entry in functions else None
+    return next((n for n in PREFERRED_ENTRIES if n in functions and _all_defaults(functions[n])), None)
+
+
 def choose_function(
     functions: dict[str, Callable[..., Any]], entry: str | None
 ) -> tuple[str, Callable[..., Any]]:
@@ -122,7 +129,22 @@ def from_dict(value: dict[Any, Any], cap: int) -> dict[str, Any]:
         "framework": "returned",
         "raw_status": str(status_raw) if status_raw is not None else "",
         "variables_truncated": truncated,
+        "bound": _optional_number(keys, BOUND_KEYS),
+        "gap": _optional_number(keys, GAP_KEYS),
     }
+
+
+BOUND_KEYS = ("bound", "best_bound", "objective_bound", "obj_bound", "objbound", "dual_bound")
+GAP_KEYS = ("gap", "mip_gap", "mipgap", "relative_gap")
+
+
+def _optional_number(keys: dict[str, Any], names: tuple[str, ...]) -> float | None:
+    """The first of ``names`` that holds a finite number (a bound or gap of infinity means none)."""
+    for name in names:
+        value = keys.get(name)
+        if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(float(value)):
+            return float(value)
+    return None
 
 
 def interpret_return(value: Any, cap: int) -> dict[str, Any] | None:

@@ -31,14 +31,15 @@ class Executor(Protocol):
 def _finish(reply: dict, job: Job, isolation: str, host_seconds: float) -> ExecutionResult:
     """The worker's reply as an ExecutionResult; a reply that does not fit is reported, never raised."""
     reply = dict(reply)
-    notes = [str(note) for note in reply.pop("notes", [])]
+    raw_notes = reply.pop("notes", [])
+    notes = [str(note) for note in raw_notes] if isinstance(raw_notes, list) else []
     if job.contract.value != "heuristic":
         limits = job.limits
         notes.append(
             f"solver limits injected: time {limits.solver_seconds:g} s, threads {limits.solver_threads}"
         )
     known = set(ExecutionResult.__dataclass_fields__)
-    extra = sorted(k for k in reply if k not in known)
+    extra = sorted(str(k) for k in reply if k not in known)
     if extra:
         notes.append(f"ignored result fields: {extra}")
     fields = {k: v for k, v in reply.items() if k in known}

@@ -98,10 +98,11 @@ def from_gurobipy(model: Any, cap: int) -> dict[str, Any]:
     raw = model.Status
     status = codes.get(raw, UNKNOWN)
     has_solution = model.SolCount > 0
-    if status in (TIME_LIMIT, UNKNOWN) and has_solution:
+    if status == UNKNOWN and has_solution:
         status = FEASIBLE
     pairs = ((v.VarName, v.X) for v in model.getVars()) if has_solution else None
     objective = model.ObjVal if has_solution else None
+    bound = _attribute(model, "ObjBound") if model.IsMIP else None
     return _solution(
         "gurobipy",
         status,
@@ -109,6 +110,8 @@ def from_gurobipy(model: Any, cap: int) -> dict[str, Any]:
         objective,
         pairs,
         cap,
+        bound=_number(bound),
+        gap=_number(_attribute(model, "MIPGap")) if bound is not None and has_solution else None,
         solver="gurobi " + ".".join(map(str, gurobipy.gurobi.version())),
     )
 
@@ -121,8 +124,9 @@ def from_highspy(highs: Any, cap: int) -> dict[str, Any]:
         status = OPTIMAL
     info = highs.getInfo()
     has_solution = getattr(info, "primal_solution_status", 0) == 2  # kSolutionStatusFeasible
-    if status in (TIME_LIMIT, UNKNOWN) and has_solution:
+    if status == UNKNOWN and has_solution:
         status = FEASIBLE
+    mip = getattr(info, "mip_node_count", -1) >= 0  # -1 for an LP: no MIP bound or gap
     pairs = None
     if has_solution:
         values = list(highs.getSolution().col_value)
@@ -135,18 +139,22 @@ def from_highspy(highs: Any, cap: int) -> dict[str, Any]:
             names = [f"x{i}" for i in range(len(values))]
         pairs = zip(names, values)
     objective = info.objective_function_value if has_solution else None
-    return _solution("highspy", status, raw, objective, pairs, cap, solver="highs")
+    bound = _number(info.mip_dual_bound) if mip else None
+    gap = _number(info.mip_gap) if mip and has_solution else None
+    return _solution("highspy", status, raw, objective, pairs, cap, bound=bound, gap=gap, solver="highs")
 
 
 def from_pyscipopt(model: Any, cap: int) -> dict[str, Any]:
     raw = model.getStatus()
     status = normalise_status(raw)
     has_solution = model.getNSols() > 0
-    if status in (TIME_LIMIT, UNKNOWN) and has_solution:
+    if status == UNKNOWN and has_solution:
         status = FEASIBLE
     pairs = ((v.name, model.getVal(v)) for v in model.getVars()) if has_solution else None
     objective = model.getObjVal() if has_solution else None
-    return _solution("pyscipopt", status, raw, objective, pairs, cap, solver="scip")
+    bound = _number(_call(model, "getDualbound"))
+    gap = _number(_call(model, "getGap")) if has_solution else None
+    return _solution("pyscipopt", status, raw, objective, pairs, cap, bound=bound, gap=gap, solver="scip")
 
 
 def from_pyomo(model: Any, extra: dict[str, Any] | None, cap: int) -> dict[str, Any]:
@@ -168,12 +176,16 @@ def from_pyomo(model: Any, extra: dict[str, Any] | None, cap: int) -> dict[str, 
             objective = pyo.value(objectives[0].expr, exception=False)
         except Exception:
             objective = None
+    if objective is None and status == TIME_LIMIT:  # solution not loaded: the best one found, if any
+        objective = _pyomo_bounds(results, objectives)[0]
     has_values = objective is not None and status not in (INFEASIBLE, UNBOUNDED, INF_OR_UNBD)
-    if status in (TIME_LIMIT, UNKNOWN) and has_values:
+    if status == UNKNOWN and has_values:
         status = FEASIBLE
     pairs = None
     if has_values:
         pairs = ((v.name, v.value) for v in model.component_data_objects(pyo.Var, active=True))
+    incumbent, bound = _pyomo_bounds(results, objectives)
+    gap = _relative_gap(objective, bound) if has_values and incumbent is not None else None
     return _solution(
         "pyomo",
         status,
@@ -181,8 +193,46 @@ def from_pyomo(model: Any, extra: dict[str, Any] | None, cap: int) -> dict[str, 
         objective if has_values else None,
         pairs,
         cap,
+        bound=bound,
+        gap=gap,
         solver=str((extra or {}).get("solver", "")),
     )
+
+
+def _pyomo_bounds(results: Any, objectives: list[Any]) -> tuple[float | None, float | None]:
+    """(best solution's objective, best bound) from Pyomo results, legacy or pyomo.contrib.solver."""
+    if results is None:
+        return None, None
+    if hasattr(results, "objective_bound"):  # pyomo.contrib.solver Results
+        return _number(getattr(results, "incumbent_objective", None)), _number(results.objective_bound)
+    problem = getattr(results, "problem", None)
+    lower, upper = (
+        _number(getattr(problem, "lower_bound", None)),
+        _number(getattr(problem, "upper_bound", None)),
+    )
+    maximize = bool(objectives) and getattr(objectives[0], "sense", 1) == -1
+    return (lower, upper) if maximize else (upper, lower)
+
+
+def _relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """|bound - objective| / |objective|, as Gurobi defines the MIP gap."""
+    if objective is None or bound is None or objective == 0:
+        return None
+    return abs(bound - objective) / abs(objective)
+
+
+def _attribute(model: Any, name: str) -> Any:
+    try:
+        return getattr(model, name)
+    except Exception:  # the attribute is not available for this model or status
+        return None
+
+
+def _call(model: Any, name: str) -> Any:
+    try:
+        return getattr(model, name)()
+    except Exception:
+        return None
 
 
 def extract(framework: str, model: Any, extra: Any, cap: int) -> dict[str, Any]:

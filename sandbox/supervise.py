@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from optagent.sandbox import channel
 from optagent.sandbox.capture import Capture
 from optagent.sandbox.child import run_child
 
@@ -102,31 +103,39 @@ def reset_dir(path: str, keep: set[str]) -> None:
 
 
 class JobProcess:
-    """One running job process and its three pipes (stdout, stderr, result)."""
+    """One running job process, its stdout and stderr pipes and its result socket.
 
-    def __init__(self, job: dict[str, Any], workdir: str, nproc: int | None) -> None:
+    Only bytes that the kernel says the job process itself wrote on the result socket count, and only
+    while it is not yet reaped (so its pid cannot have been reused): a process it forked, or anything
+    else that reaches the socket, is ignored and counted.
+    """
+
+    def __init__(self, job: dict[str, Any], workdir: str, nproc: int | None, uid: int | None) -> None:
         self.limits = job["limits"]
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        res_r, res_w = os.pipe()
+        self.result_socket, result_w = channel.socketpair()
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         self.start = time.monotonic()
         pid = os.fork()
         if pid == 0:
-            run_child(job, workdir, (out_w, err_w, res_w), nproc)
+            run_child(job, workdir, (out_w, err_w, result_w.fileno()), nproc, uid)
         self.pid = pid
-        for fd in (out_w, err_w, res_w):
+        for fd in (out_w, err_w):
             os.close(fd)
+        result_w.close()
         cap = int(self.limits["output_bytes"])
         self.captures = {out_r: Capture(cap), err_r: Capture(cap)}
-        self.out_r, self.err_r, self.res_r = out_r, err_r, res_r
+        self.out_r, self.err_r, self.res_r = out_r, err_r, self.result_socket.fileno()
         self.result = bytearray()
         self.result_overflow = False
+        self.foreign: set[int | None] = set()  # pids of other writers on the result socket
         self.selector = selectors.DefaultSelector()
-        for fd in (out_r, err_r, res_r):
+        for fd in (out_r, err_r):
             os.set_blocking(fd, False)
             self.selector.register(fd, selectors.EVENT_READ)
+        self.selector.register(self.res_r, selectors.EVENT_READ)
         self.pidfd = None
         if hasattr(os, "pidfd_open"):
             with contextlib.suppress(OSError):
@@ -134,7 +143,37 @@ class JobProcess:
                 self.selector.register(self.pidfd, selectors.EVENT_READ)
         self.status: tuple[int, Any] | None = None
 
+    def _close(self, fd: int) -> None:
+        self.selector.unregister(fd)
+        if fd == self.res_r:
+            self.result_socket.close()
+        else:
+            os.close(fd)
+
+    def _read_result(self) -> bool:
+        """Read one chunk of the result socket; False when nothing is waiting or it is closed."""
+        try:
+            received = channel.receive(self.result_socket)
+        except BlockingIOError:
+            return False
+        except OSError:
+            received = None
+        if received is None:
+            self._close(self.res_r)
+            return False
+        data, sender = received
+        if self.status is not None or (channel.VERIFIED and sender != self.pid):
+            self.foreign.add(sender)  # a forked child, or too late to be the job itself
+        elif len(self.result) + len(data) > MAX_RESULT_BYTES:
+            self.result_overflow = True
+        else:
+            self.result += data
+        return True
+
     def _read(self, fd: int) -> None:
+        if fd == self.res_r:
+            self._read_result()
+            return
         try:
             chunk = os.read(fd, 65536)
         except BlockingIOError:
@@ -142,26 +181,29 @@ class JobProcess:
         except OSError:
             chunk = b""
         if not chunk:
-            self.selector.unregister(fd)
-            os.close(fd)
+            self._close(fd)
             return
-        if fd == self.res_r:
-            if len(self.result) + len(chunk) > MAX_RESULT_BYTES:
-                self.result_overflow = True
-            else:
-                self.result += chunk
-        else:
-            self.captures[fd].add(chunk)
+        self.captures[fd].add(chunk)
 
     def _poll_exit(self) -> None:
-        if self.status is None:
+        """Reap the job once it has ended, after reading its last result bytes (its pid is still ours)."""
+        if self.status is not None:
+            return
+        if hasattr(os, "waitid"):
+            if not os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+                return
+            while self.res_r in self.selector.get_map() and self._read_result():
+                pass  # everything the job wrote before it ended is queued already
+            _, status, usage = os.wait4(self.pid, 0)
+        else:  # macOS: no waitid, and no verified sender either
             pid, status, usage = os.wait4(self.pid, os.WNOHANG)
-            if pid:
-                self.status = (status, usage)
-                if self.pidfd is not None:
-                    self.selector.unregister(self.pidfd)
-                    os.close(self.pidfd)
-                    self.pidfd = None
+            if not pid:
+                return
+        self.status = (status, usage)
+        if self.pidfd is not None:
+            self.selector.unregister(self.pidfd)
+            os.close(self.pidfd)
+            self.pidfd = None
 
     def _open_pipes(self) -> int:
         return sum(1 for key in self.selector.get_map().values() if key.fd != self.pidfd)
@@ -174,7 +216,7 @@ class JobProcess:
                 return
             wait = remaining if self.pidfd is not None else min(remaining, 0.01)
             for key, _ in self.selector.select(timeout=wait):
-                if key.fd != self.pidfd:
+                if key.fd != self.pidfd and key.fd in self.selector.get_map():
                     self._read(key.fd)
             self._poll_exit()
             if self.status is not None and (stop_on_exit or self._open_pipes() == 0):
@@ -192,10 +234,13 @@ class JobProcess:
         self._pump(time.monotonic() + DRAIN_AFTER_EXIT_S, stop_on_exit=False)
         duration = time.monotonic() - self.start
         for key in list(self.selector.get_map().values()):
-            self.selector.unregister(key.fd)
-            os.close(key.fd)
+            if key.fd != self.pidfd:
+                self._close(key.fd)
+        if self.pidfd is not None:
+            self.selector.unregister(self.pidfd)
+            os.close(self.pidfd)
+            self.pidfd = None
         self.selector.close()
-        self.pidfd = None
         return self._outcome(timed_out, duration)
 
     def _outcome(self, timed_out: bool, duration: float) -> dict[str, Any]:
@@ -224,6 +269,9 @@ class JobProcess:
             return {**out, "status": kind, "message": message, "signal": signal.Signals(sig).name}
         code = os.WEXITSTATUS(status)
         out["exit_code"] = code
+        if self.foreign:
+            pids = ", ".join(str(pid) for pid in sorted(self.foreign, key=str))
+            out["notes"] = [f"ignored what other processes (pids {pids}) wrote on the result channel"]
         if self.result_overflow:
             return {**out, "status": "contract-violation", "message": "the result is larger than 64 MB"}
         if not self.result:
@@ -235,27 +283,36 @@ class JobProcess:
                 "produced (os._exit or a crash); return the result or leave a solved model instead",
             }
         try:
-            payload = json.loads(bytes(self.result))
+            payload = json.loads(channel.unframe(bytes(self.result)))
             if not isinstance(payload, dict) or "status" not in payload:
                 raise ValueError("not a result object")
-        except ValueError:
+        except ValueError as exc:
             return {
                 **out,
                 "status": "error",
-                "message": "the result channel held no valid result (tampered with?)",
+                "message": f"the result channel held no single valid result (tampered with? {exc})",
             }
         return {**out, **{key: payload[key] for key in PAYLOAD_KEYS if key in payload}}
 
 
 def run_job(
-    job: dict[str, Any], workdir: str, *, pidns: bool, nproc: int | None, private_tmp: set[str] | None
+    job: dict[str, Any],
+    workdir: str,
+    *,
+    pidns: bool,
+    nproc: int | None,
+    uid: int | None,
+    scratch: list[str],
+    keep: set[str],
 ) -> dict[str, Any]:
-    """Run one job to completion in ``workdir`` (created, then removed) and describe what happened."""
+    """Run one job to completion in ``workdir`` (created for the job's uid, then removed) and describe
+    what happened; the worker's private ``scratch`` folders are emptied after it (mount points ``keep``)."""
     os.makedirs(workdir, exist_ok=True)
+    if uid is not None:
+        os.chown(workdir, uid, uid)
     try:
-        return JobProcess(job, workdir, nproc).run(pidns)
+        return JobProcess(job, workdir, nproc, uid).run(pidns)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-        if private_tmp is not None:  # the worker's own tmpfs: nothing a job wrote may reach the next job
-            reset_dir("/tmp", private_tmp)
-            reset_dir("/dev/shm", private_tmp)
+        for folder in scratch:  # nothing a job wrote may reach the next job
+            reset_dir(folder, keep)

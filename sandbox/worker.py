@@ -51,10 +51,30 @@ def _send(out: Any, message: dict[str, Any]) -> None:
     out.flush()
 
 
+def _lock_down(args: argparse.Namespace) -> dict[str, Any]:
+    """Protect the worker (and, inherited, every job) before anything else runs; what holds is reported."""
+    from optagent.sandbox import lockdown, syscall_filter
+
+    if not lockdown.linux():
+        return {"filter": False, "dumpable": True}
+    if args.lock_mounts:
+        lockdown.lock_mounts([args.workdir, "/dev/shm"], args.tmp_mb)
+    lockdown.set_not_dumpable()
+    try:
+        syscall_filter.install()
+        installed = True
+    except syscall_filter.FilterUnavailable:
+        installed = False
+    return {"filter": installed, "dumpable": False}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="optagent-sandbox-worker")
     parser.add_argument("--workdir", required=True, help="folder under which each job gets its work dir")
     parser.add_argument("--private-tmp", action="store_true", help="/tmp and /dev/shm belong to this worker")
+    parser.add_argument("--lock-mounts", action="store_true", help="own mount namespace: make it read-only")
+    parser.add_argument("--tmp-mb", type=int, default=256, help="size of the private tmpfs (--lock-mounts)")
+    parser.add_argument("--job-uid", type=int, default=-1, help="unprivileged uid of the jobs (-1: keep)")
     parser.add_argument("--host-pidns", default="", help="the host's PID namespace (readlink of ns/pid)")
     parser.add_argument("--preload", default="", help="comma-separated modules to import up front")
     parser.add_argument("--nproc", type=int, default=0, help="RLIMIT_NPROC for jobs (0: not set)")
@@ -66,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)  # stray prints of imported libraries must not corrupt the protocol
     subreaper = _become_subreaper()
     pidns = _in_new_pidns(args.host_pidns)
+    protections = _lock_down(args)
     loaded, failed = _preload([n for n in args.preload.split(",") if n])
     from optagent.sandbox import harness, hooks, supervise  # noqa: F401  (pre-imported for the jobs)
 
@@ -79,9 +100,12 @@ def main(argv: list[str] | None = None) -> int:
             "subreaper": subreaper,
             "preloaded": loaded,
             "failed": failed,
+            **protections,
         },
     )
-    keep = supervise.mount_points() if args.private_tmp else None
+    scratch = ["/tmp", "/dev/shm"] if args.private_tmp else ["/dev/shm"] if args.lock_mounts else []
+    keep = supervise.mount_points() if scratch else set()
+    job_uid = args.job_uid if args.job_uid >= 0 else None
     serial = 0
     while True:
         line = requests.readline()
@@ -94,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         serial += 1
         workdir = os.path.join(args.workdir, f"job-{serial}")
-        result = supervise.run_job(job, workdir, pidns=pidns, nproc=args.nproc or None, private_tmp=keep)
+        result = supervise.run_job(
+            job, workdir, pidns=pidns, nproc=args.nproc or None, uid=job_uid, scratch=scratch, keep=keep
+        )
         with contextlib.suppress(BrokenPipeError):
             _send(replies, result)
         if args.once:

@@ -8,21 +8,25 @@ import os
 import selectors
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from typing import Any
 
+from optagent.sandbox import channel, tempdirs
 from optagent.sandbox.cgroup import PidsCgroup
 from optagent.sandbox.environment import scrubbed_env
-from optagent.sandbox.isolation import bwrap_prefix, unshare_prefix
+from optagent.sandbox.isolation import bwrap_prefix, job_uid, unshare_prefix
 from optagent.sandbox.limits import Limits
+from optagent.sandbox.lockdown import linux, set_not_dumpable
 
 DEFAULT_PRELOAD = ("numpy", "highspy", "pyomo.environ", "gurobipy", "pyscipopt")
 START_TIMEOUT_S = 120.0
 REPLY_GRACE_S = 15.0
 MAX_REPLY_BYTES = 256 * 1024 * 1024
+WAKE_UP_S = 1.0
 
 
 class WorkerDied(Exception):
@@ -36,8 +40,11 @@ def _host_pidns() -> str:
         return ""
 
 
-def _nproc_limit(max_processes: int) -> int:
-    """RLIMIT_NPROC counts all processes of the user: allow what runs now plus the job's share."""
+def _nproc_limit(max_processes: int, uid: int | None) -> int:
+    """RLIMIT_NPROC counts all processes of the job's user: allow what runs now plus the job's share
+    (a job uid of its own has none running)."""
+    if uid is not None:
+        return max_processes
     if not hasattr(os, "getuid") or os.getuid() == 0 or not os.path.isdir("/proc"):
         return 0
     uid = os.getuid()
@@ -62,44 +69,55 @@ class WorkerProcess:
         self.info: dict[str, Any] = {}
         self._buffer = b""
         self._started = 0.0
+        self._replies: socket.socket | None = None
+        self._writer_pid: int | None = None
 
     # -- life cycle
     def start(self) -> None:
+        tempdirs.remove_stale_once()  # what killed runs left behind
         env = scrubbed_env(self.limits.solver_threads)
-        private = self.level == "bwrap"
-        if private:
+        tmp_mb = max(256, 4 * self.limits.max_file_mb)
+        uid = job_uid(self.level)
+        if self.level == "bwrap":
             workdir = "/tmp/work"
         else:
-            self.base_dir = tempfile.mkdtemp(prefix="optagent-sandbox-")
+            if self.level == "rlimits" and linux():  # host processes are visible to the jobs there:
+                set_not_dumpable()  # keep /proc/<this pid>/environ (API keys) from a job of the same user
+            self.base_dir = tempdirs.make()
+            if uid is not None:
+                os.chmod(self.base_dir, 0o711)
             workdir = self.base_dir
             env["HOME"] = env["TMPDIR"] = self.base_dir
         self.cgroup = PidsCgroup.create(self.limits.max_processes + 16)
-        nproc = 0 if self.cgroup else _nproc_limit(self.limits.max_processes)
+        nproc = 0 if self.cgroup else _nproc_limit(self.limits.max_processes, uid)
         argv = [sys.executable, "-I", "-B", "-m", "optagent.sandbox.worker", "--workdir", workdir]
         argv += ["--host-pidns", _host_pidns(), "--preload", ",".join(self.preload), "--nproc", str(nproc)]
-        if private:
-            argv.append("--private-tmp")
+        argv += ["--job-uid", str(-1 if uid is None else uid), "--tmp-mb", str(tmp_mb)]
+        if self.level == "bwrap":
+            argv = [*bwrap_prefix(tmp_mb, env), *argv, "--private-tmp"]
+        elif self.level == "unshare":
+            argv = [*unshare_prefix(), *argv, "--lock-mounts"]
         if self.once:
             argv.append("--once")
-        if self.level == "bwrap":
-            argv = bwrap_prefix(max(256, 4 * self.limits.max_file_mb), env) + argv
-        elif self.level == "unshare":
-            argv = unshare_prefix() + argv
         if self.cgroup is not None:
             argv = self.cgroup.wrap(argv)
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  (lives as long as the worker)
-        self.proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            env=env,
-            cwd=self.base_dir or "/",
-            start_new_session=True,
-            close_fds=True,
-        )
-        os.set_blocking(self.proc.stdout.fileno(), False)  # type: ignore[union-attr]
+        self._replies, writer = channel.socketpair()  # the host knows which process wrote each reply
+        try:
+            self.proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=writer.fileno(),
+                stderr=self._stderr,
+                env=env,
+                cwd=self.base_dir or "/",
+                start_new_session=True,
+                close_fds=True,
+            )
+        finally:
+            writer.close()
         self._started = time.monotonic()
+        self._writer_pid = None
         self.info = {}
 
     def ensure_ready(self) -> dict[str, Any]:
@@ -133,8 +151,9 @@ class WorkerProcess:
                 proc.kill()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=5)
-            with contextlib.suppress(OSError, ValueError):
-                proc.stdout.close()  # type: ignore[union-attr]
+        if self._replies is not None:
+            self._replies.close()
+            self._replies = None
         if self.cgroup is not None:
             self.cgroup.remove()
             self.cgroup = None
@@ -145,27 +164,48 @@ class WorkerProcess:
         self._buffer = b""
 
     # -- protocol
+    def _receive(self) -> bytes:
+        """One chunk of the worker's replies; only the worker process itself may write them."""
+        try:
+            received = channel.receive(self._replies)
+        except BlockingIOError:
+            return b""
+        except OSError as exc:
+            raise WorkerDied(f"the sandbox worker's reply channel failed: {exc}") from None
+        if received is None:
+            raise WorkerDied("the sandbox worker process ended")
+        data, sender = received
+        if self._writer_pid is None:
+            self._writer_pid = sender  # the ready message: sent before any job ran
+        elif sender != self._writer_pid:
+            raise WorkerDied(
+                f"process {sender} (not the worker, {self._writer_pid}) wrote on the worker's reply channel"
+            )
+        return data
+
+    def _wake_up(self) -> None:
+        """A job running under the worker's own uid may have stopped it (SIGSTOP): continue it."""
+        if self._writer_pid:
+            with contextlib.suppress(OSError):
+                os.kill(self._writer_pid, signal.SIGCONT)
+
     def _read_reply(self, deadline: float) -> dict[str, Any]:
-        assert self.proc is not None and self.proc.stdout is not None
-        fd = self.proc.stdout.fileno()
+        assert self.proc is not None
         with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_READ)
+            selector.register(self._replies, selectors.EVENT_READ)
             while b"\n" not in self._buffer:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise WorkerDied("the sandbox worker stopped answering")
-                if not selector.select(timeout=remaining):
+                if not selector.select(timeout=min(remaining, WAKE_UP_S)):
+                    self._wake_up()
                     continue
-                try:
-                    chunk = os.read(fd, 1 << 20)
-                except BlockingIOError:
-                    continue
-                if not chunk:
-                    raise WorkerDied("the sandbox worker process ended")
-                self._buffer += chunk
+                self._buffer += self._receive()
                 if len(self._buffer) > MAX_REPLY_BYTES:
                     raise WorkerDied("the sandbox worker sent an oversized reply")
         line, _, self._buffer = self._buffer.partition(b"\n")
+        if self._buffer:
+            raise WorkerDied("the sandbox worker sent more than one reply for one request")
         try:
             reply = json.loads(line)
         except ValueError as exc:

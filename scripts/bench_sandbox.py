@@ -1,7 +1,9 @@
 """Sandbox speed: cold start versus the warm pool, per small program, and pool throughput.
 
 Usage: python scripts/bench_sandbox.py [--repeats 15] [--programs 100] [--workers 2]
-Prints median wall time per execution of a small Pyomo+HiGHS program and of a highspy program for
+(OPTAGENT_SANDBOX_ISOLATION=unshare|rlimits measures a weaker level.)
+Prints median wall time per execution of a small Pyomo+HiGHS program, a highspy program and a trivial one
+(the sandbox's own cost per job) for
   (1) a bare cold `subprocess.run([python, file])` (no isolation, no limits),
   (2) a cold isolated run (fresh sandbox worker per job, same isolation as the pool),
   (3) the warm pool (pre-imported worker, one forked child per job);
@@ -23,7 +25,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from optagent.sandbox import ColdExecutor, Job, Limits, WorkerPool, detect
+from optagent.sandbox import ColdExecutor, Job, Limits, WorkerPool
+from optagent.sandbox.isolation import job_uid, resolve_level
 
 PYOMO = """
 import pyomo.environ as pyo
@@ -44,6 +47,15 @@ x = [h.addVariable(lb=0, ub=5, name=f"x{i}") for i in range(1, 11)]
 h.addConstr(sum(x) <= 20)
 h.maximize(sum((i + 1) * v for i, v in enumerate(x)))
 print(h.getInfo().objective_function_value)
+"""
+
+TRIVIAL = """
+def solve():
+    print(170.0)
+    return 170.0
+
+if __name__ == "__main__":
+    solve()
 """
 
 EXPECTED = 5 * (10 + 9 + 8 + 7)
@@ -84,18 +96,22 @@ def main() -> None:
     args = parser.parse_args()
     limits = Limits(timeout_s=60)
     console = Console()
-    level = detect().level
+    level = resolve_level(None)
     console.print(
         f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-        f"isolation: {level}; median of {args.repeats} runs"
+        f"isolation: {level}; median of {args.repeats} runs; load average {os.getloadavg()[0]:.1f}"
     )
     table = Table(
         "program", "bare cold python (ms)", f"cold, {level} (ms)", f"warm pool, {level} (ms)", "speed-up"
     )
     with WorkerPool(1, limits=limits) as pool:
-        pool.warm_up()
+        ready = pool.warm_up()[0]
+        console.print(
+            f"worker: seccomp filter {ready.get('filter')}, not dumpable {ready.get('dumpable') is False}, "
+            f"jobs under their own uid {job_uid(level) is not None}"
+        )
         cold = ColdExecutor(limits=limits)
-        for name, code in (("Pyomo + HiGHS", PYOMO), ("highspy", HIGHSPY)):
+        for name, code in (("Pyomo + HiGHS", PYOMO), ("highspy", HIGHSPY), ("trivial (return 170)", TRIVIAL)):
             bare = _median_ms(bare_cold(code, args.repeats))
             cold_ms = _median_ms(timed(cold, code, args.repeats, limits))
             warm = _median_ms(timed(pool, code, args.repeats, limits))

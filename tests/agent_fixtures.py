@@ -74,4 +74,11 @@ WRONG_CODE = program(finishing=False)  # drops the finishing limit: objective 36
 
 def reconcile_program_fix() -> str:
     code = GOOD_CODE.split("```python\n")[1].split("```")[0]
-    return json.dumps({"wrong": "program", "reason": "it ignores the finishing-hours limit", "fix": code})
+    return json.dumps(
+        {
+            "wrong": "program",
+            "statement": "450 finishing hours each week",
+            "reason": "the program ignores the finishing-hours limit",
+            "program": code,
+        }
+    )

@@ -50,3 +50,15 @@ def shared_dir(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared benchmark data not found at {path} (set OPTAGENT_BENCHMARKS)")
     return path
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Where bubblewrap cannot run, the tests choose the best sandbox level here explicitly, as a user
+    would (generated code never runs weaker silently); CI insists on bwrap (see test_sandbox_cli)."""
+    from optagent.sandbox.isolation import ENV, IsolationUnavailable, detect, resolve_level
+
+    if not os.environ.get(ENV):
+        try:
+            resolve_level(None)
+        except IsolationUnavailable:
+            os.environ[ENV] = detect().level

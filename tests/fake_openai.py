@@ -14,13 +14,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 STEP_MARKERS = {
-    "understand": "Read the optimization problem below the way",
-    "formulate": "Write the five-element formulation",
+    "lean": "Model this optimization problem in one answer",
+    "formulate": "Write the model of this optimization problem",
     "repair_formulation": "Your formulation of the problem below has to be corrected",
-    "code_from_text": "by writing one Python program",
+    "code_from_text": "Solve this optimization problem with one Python program",
     "code_from_ir": "that implements exactly this formulation",
     "repair_code": "Your program for the problem below has to be corrected",
-    "reconcile": "Two independent models of the same problem disagree",
+    "reconcile": "A formulation and an independently written program of the same problem disagree",
     "chat_turn": "A user is working with you",
 }
 

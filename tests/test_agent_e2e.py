@@ -19,9 +19,8 @@ from agent_fixtures import (
     OPTIMUM,
     PROBLEM,
     UNDEFINED_SYMBOL,
-    UNDERSTAND,
-    UNDERSTAND_WITH_GAP,
     WRONG_CODE,
+    formulation_with,
     program,
     reconcile_program_fix,
 )
@@ -51,23 +50,25 @@ def run(server: FakeOpenAI, pool, *, retries: int = 2, timeout: float = 10, **kw
 
 
 # -- happy paths, one per mode
-def test_full_mode_verifies_by_two_paths(pool):
-    replies = {"understand": [UNDERSTAND], "formulate": [FORMULATION_JSON], "code_from_text": [GOOD_CODE]}
+def test_full_mode_agrees_by_two_independent_paths(pool):
+    replies = {"formulate": [FORMULATION_JSON], "code_from_text": [GOOD_CODE]}
     with FakeOpenAI(replies) as server:
         answer = run(server, pool)
-    assert server.steps == ["understand", "formulate", "code_from_text"]
+    assert server.steps == ["formulate", "code_from_text"]
+    assert "Your analysis" not in server.prompts("code_from_text")[0]  # the program reads the text itself
     assert answer.route == [
-        "understand:ok",
         "formulate:ok",
         "solve_ir:ok",
         "write_code:ok",
         "run_code:ok",
         "diagnose:answer",
     ]
-    assert answer.verdict == "verified" and answer.objective == pytest.approx(OPTIMUM)
+    assert answer.verdict == "agreed" and answer.objective == pytest.approx(OPTIMUM)
+    feasible = "feasibility: the program's solution satisfies every constraint of the formulation"
+    assert feasible in answer.checks
     assert answer.values["make"] == pytest.approx({"chair": 24.0, "table": 14.0})
     assert (
-        answer.llm_calls == 3 and answer.prompt_tokens > 0 and answer.cost_usd is None
+        answer.llm_calls == 2 and answer.prompt_tokens > 0 and answer.cost_usd is None
     )  # unknown model price
     assert answer.prompt_version.startswith("p1-") and answer.mode == "full"
     assert "Objective: 2200" in answer.explanation
@@ -75,46 +76,44 @@ def test_full_mode_verifies_by_two_paths(pool):
 
 
 def test_ir_mode_needs_no_code(pool):
-    with FakeOpenAI({"understand": [UNDERSTAND], "formulate": [FORMULATION_JSON]}) as server:
+    with FakeOpenAI({"formulate": [FORMULATION_JSON]}) as server:
         answer = run(server, pool, mode="ir")
-    assert answer.route == ["understand:ok", "formulate:ok", "solve_ir:ok", "diagnose:answer"]
+    assert answer.route == ["formulate:ok", "solve_ir:ok", "diagnose:answer"]
     assert answer.verdict == "solved" and answer.objective == pytest.approx(OPTIMUM) and answer.code is None
 
 
 def test_code_mode_runs_the_program_in_the_sandbox(pool):
-    with FakeOpenAI({"understand": [UNDERSTAND], "code_from_text": [GOOD_CODE]}) as server:
+    with FakeOpenAI({"code_from_text": [GOOD_CODE]}) as server:
         answer = run(server, pool, mode="code")
-    assert answer.route == ["understand:ok", "write_code:ok", "run_code:ok", "diagnose:answer"]
+    assert answer.route == ["write_code:ok", "run_code:ok", "diagnose:answer"]
     assert answer.verdict == "solved" and answer.answer_from == "program"
     assert answer.objective == pytest.approx(OPTIMUM) and answer.formulation is None
 
 
 def test_five_element_mode_checks_the_program_against_the_formulation(pool):
-    replies = {"understand": [UNDERSTAND], "formulate": [FORMULATION_JSON], "code_from_ir": [GOOD_CODE]}
+    replies = {"formulate": [FORMULATION_JSON], "code_from_ir": [GOOD_CODE]}
     with FakeOpenAI(replies) as server:
         answer = run(server, pool, mode="five-element")
     assert answer.route == [
-        "understand:ok",
         "formulate:ok",
         "write_code:ok",
         "run_code:ok",
         "diagnose:answer",
     ]
-    assert answer.verdict == "verified" and answer.objective == pytest.approx(OPTIMUM)
+    assert answer.verdict == "solved" and answer.objective == pytest.approx(OPTIMUM)  # not independent
+    assert any("written from the formulation (not independent)" in c for c in answer.checks)
     assert "production_mix" in server.prompts("code_from_ir")[0]
 
 
 # -- repairs
 def test_malformed_json_then_repaired(pool):
     replies = {
-        "understand": [UNDERSTAND],
         "formulate": ['{"name": "x", "sets": [}'],
         "repair_formulation": [FORMULATION_JSON],
     }
     with FakeOpenAI(replies) as server:
         answer = run(server, pool, mode="ir")
     assert answer.route == [
-        "understand:ok",
         "formulate:invalid",
         "formulate:ok",
         "solve_ir:ok",
@@ -126,13 +125,12 @@ def test_malformed_json_then_repaired(pool):
 
 def test_validation_errors_go_back_verbatim_then_repaired(pool):
     replies = {
-        "understand": [UNDERSTAND],
         "formulate": [UNDEFINED_SYMBOL],
         "repair_formulation": [FORMULATION_JSON],
     }
     with FakeOpenAI(replies) as server:
         answer = run(server, pool, mode="ir")
-    assert answer.route[:3] == ["understand:ok", "formulate:invalid", "formulate:ok"]
+    assert answer.route[:2] == ["formulate:invalid", "formulate:ok"]
     feedback = server.prompts("repair_formulation")[0]
     assert "[error undefined-symbol] objective: 'profits' is not defined" in feedback
     assert "did you mean 'profit'" in feedback
@@ -140,11 +138,10 @@ def test_validation_errors_go_back_verbatim_then_repaired(pool):
 
 
 def test_code_exception_then_repaired(pool):
-    replies = {"understand": [UNDERSTAND], "code_from_text": [CRASHING_CODE], "repair_code": [GOOD_CODE]}
+    replies = {"code_from_text": [CRASHING_CODE], "repair_code": [GOOD_CODE]}
     with FakeOpenAI(replies) as server:
         answer = run(server, pool, mode="code")
     assert answer.route == [
-        "understand:ok",
         "write_code:ok",
         "run_code:error",
         "diagnose:repair-code",
@@ -159,14 +156,12 @@ def test_code_exception_then_repaired(pool):
 
 def test_infeasible_then_repaired_with_the_conflict_named(pool):
     replies = {
-        "understand": [UNDERSTAND],
         "formulate": [INFEASIBLE],
         "repair_formulation": [FORMULATION_JSON],
     }
     with FakeOpenAI(replies) as server:
         answer = run(server, pool, mode="ir")
     assert answer.route == [
-        "understand:ok",
         "formulate:ok",
         "solve_ir:infeasible",
         "diagnose:repair-formulation",
@@ -181,7 +176,6 @@ def test_infeasible_then_repaired_with_the_conflict_named(pool):
 
 def test_disagreement_is_reconciled(pool):
     replies = {
-        "understand": [UNDERSTAND],
         "formulate": [FORMULATION_JSON],
         "code_from_text": [WRONG_CODE],
         "reconcile": [reconcile_program_fix()],
@@ -189,7 +183,6 @@ def test_disagreement_is_reconciled(pool):
     with FakeOpenAI(replies) as server:
         answer = run(server, pool)
     assert answer.route == [
-        "understand:ok",
         "formulate:ok",
         "solve_ir:ok",
         "write_code:ok",
@@ -202,32 +195,29 @@ def test_disagreement_is_reconciled(pool):
     prompt = server.prompts("reconcile")[0]
     assert "objective 2200" in prompt and "objective 3600" in prompt
     assert "constraint 'shop_hours'" in prompt  # B's solution checked against A's constraints
-    assert answer.verdict == "verified" and answer.objective == pytest.approx(OPTIMUM)
+    assert answer.verdict == "agreed" and answer.objective == pytest.approx(OPTIMUM)
 
 
 def test_budget_exhausted_is_a_precise_failure(pool):
     replies = {
-        "understand": [UNDERSTAND],
         "formulate": ["no json here"],
         "repair_formulation": ["still none"],
     }
     with FakeOpenAI(replies) as server:
         answer = run(server, pool, mode="ir", budget=1)
-    assert answer.route == ["understand:ok", "formulate:invalid", "formulate:invalid", "diagnose:give-up"]
+    assert answer.route == ["formulate:invalid", "formulate:invalid", "diagnose:give-up"]
     assert answer.verdict == "failed" and answer.objective is None and not answer.ok
     assert "repair budget spent (1 repairs)" in answer.failure and "contains no JSON object" in answer.failure
 
 
 def test_garbage_and_empty_replies_then_repaired(pool):
     replies = {
-        "understand": ["<html>nonsense</html>"],
         "formulate": [""],
         "repair_formulation": ["Sure! Here it is:\n" + FORMULATION_JSON + "\nHope this helps."],
     }
     with FakeOpenAI(replies) as server:
         answer = run(server, pool, mode="ir")
     assert answer.route == [
-        "understand:ok",
         "formulate:invalid",
         "formulate:ok",
         "solve_ir:ok",
@@ -238,27 +228,27 @@ def test_garbage_and_empty_replies_then_repaired(pool):
 
 
 def test_missing_data_is_recorded_as_an_assumption(pool):
-    with FakeOpenAI({"understand": [UNDERSTAND_WITH_GAP], "formulate": [FORMULATION_JSON]}) as server:
+    reply = formulation_with(assumptions=["overtime cost: no overtime"])
+    with FakeOpenAI({"formulate": [reply]}) as server:
         answer = run(server, pool, mode="ir")
-    assert answer.assumptions == ["assumption: overtime cost -> no overtime"]
-    assert "Assumed: overtime cost -> no overtime" in answer.explanation
+    assert answer.assumptions == ["assumption: overtime cost: no overtime"]
+    assert "Assumed: overtime cost: no overtime" in answer.explanation
 
 
 # -- transport
 def test_429_and_500_are_retried(pool):
     replies = {
-        "understand": [{"status": 429, "retry_after": 0}, {"status": 500}, UNDERSTAND],
-        "formulate": [FORMULATION_JSON],
+        "formulate": [{"status": 429, "retry_after": 0}, {"status": 500}, FORMULATION_JSON],
     }
     with FakeOpenAI(replies) as server:
         answer = run(server, pool, mode="ir")
-    assert server.steps == ["understand", "understand", "understand", "formulate"]
+    assert server.steps == ["formulate", "formulate", "formulate"]
     assert answer.objective == pytest.approx(OPTIMUM)
 
 
 def test_server_errors_past_the_retries_are_reported(pool):
     with (
-        FakeOpenAI({"understand": [{"status": 503}] * 5}) as server,
+        FakeOpenAI({"formulate": [{"status": 503}] * 5}) as server,
         pytest.raises(LLMUnavailable, match="kept answering 503 after retries"),
     ):
         run(server, pool, retries=1, mode="ir")
@@ -267,7 +257,7 @@ def test_server_errors_past_the_retries_are_reported(pool):
 
 def test_timeout_is_reported(pool):
     with (
-        FakeOpenAI({"understand": [{"sleep": 3, "text": UNDERSTAND}]}) as server,
+        FakeOpenAI({"formulate": [{"sleep": 3, "text": FORMULATION_JSON}]}) as server,
         pytest.raises(LLMTimeout, match="did not answer within the timeout"),
     ):
         run(server, pool, retries=0, timeout=0.5, mode="ir")
@@ -276,7 +266,7 @@ def test_timeout_is_reported(pool):
 def test_hostile_code_runs_only_in_the_sandbox(pool, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     marker = ROOT / f"hostile-{uuid.uuid4().hex}"
-    with FakeOpenAI({"understand": [UNDERSTAND]}) as server:
+    with FakeOpenAI({}) as server:
         port = server.url.split(":")[2].split("/")[0]
         body = (
             "import os, socket\n"
@@ -299,7 +289,18 @@ def test_hostile_code_runs_only_in_the_sandbox(pool, monkeypatch):
     assert SECRET not in json.dumps(answer.to_dict(), default=str)
     assert os.environ["OPENAI_API_KEY"] == SECRET
     if LEVEL in ("bwrap", "unshare"):
-        assert requests_seen == 2  # understand + code: the program's request never reached the server
+        assert requests_seen == 1  # the program's own request never reached the server
     if LEVEL == "bwrap":
         assert not marker.exists()
     marker.unlink(missing_ok=True)
+
+
+def test_the_literal_reading_reports_the_formulations_own_result(pool):
+    replies = {"formulate": [INFEASIBLE], "code_from_text": [GOOD_CODE]}
+    with FakeOpenAI(replies) as server:
+        answer = run(server, pool, budget=0)
+    assert answer.verdict == "solved" and answer.answer_from == "program"
+    assert answer.objective == pytest.approx(OPTIMUM)
+    literal = answer.readings[0]
+    assert literal.literal and literal.status == "infeasible"
+    assert literal.objective is None and not literal.proven_optimal  # not the program's 2200

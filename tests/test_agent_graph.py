@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from agent_fixtures import FORMULATION_JSON, OPTIMUM, PROBLEM, UNDERSTAND, formulation_with
+from agent_fixtures import FORMULATION_JSON, OPTIMUM, PROBLEM, formulation_with
 
 import optagent
 from optagent.agent.llm import ScriptedLLM
@@ -34,14 +34,12 @@ def test_fractional_counts_are_sent_back_once(pool):
     integer = {**TRUCKS, "problem_type": "ILP", "variables": [{**TRUCKS["variables"][0], "type": "integer"}]}
     llm = ScriptedLLM(
         {
-            "understand": [UNDERSTAND],
             "formulate": [json.dumps(TRUCKS)],
             "repair_formulation": [json.dumps(integer)],
         }
     )
     answer = optagent.solve("How many trucks ...", llm=llm, executor=pool, mode="ir")
     assert answer.route == [
-        "understand:ok",
         "formulate:ok",
         "solve_ir:ok",
         "diagnose:repair-formulation",
@@ -49,7 +47,7 @@ def test_fractional_counts_are_sent_back_once(pool):
         "solve_ir:ok",
         "diagnose:answer",
     ]
-    assert "trucks = 2.5" in llm.calls[2].prompt_text and "Declare them integer" in llm.calls[2].prompt_text
+    assert "trucks = 2.5" in llm.calls[1].prompt_text and "Declare them integer" in llm.calls[1].prompt_text
     assert answer.objective == pytest.approx(6.0)
 
 
@@ -62,20 +60,20 @@ def test_self_consistency_reports_the_majority_and_its_agreement(pool):
         ]
     )
     formulations = [FORMULATION_JSON, other, FORMULATION_JSON]
-    llm = ScriptedLLM({"understand": [UNDERSTAND] * 3, "formulate": formulations})
-    answer = optagent.solve(PROBLEM, llm=llm, executor=pool, mode="ir", samples=3)
+    llm = ScriptedLLM({"formulate": formulations})
+    answer = optagent.solve(PROBLEM, llm=llm, executor=pool, mode="ir", samples=3, budget=0)
     assert answer.objective == pytest.approx(OPTIMUM)
     assert answer.agreement == pytest.approx(2 / 3)
-    assert answer.llm_calls == 6
+    assert answer.llm_calls == 3
     assert any("2 of 3 samples agree on 2200 (2 distinct answers)" in n for n in answer.notes)
     assert {c.temperature for c in llm.calls} == {0.7} and {c.sample for c in llm.calls} == {0, 1, 2}
 
 
 def test_stream_yields_steps_then_the_answer(pool):
-    llm = ScriptedLLM({"understand": [UNDERSTAND], "formulate": [FORMULATION_JSON]})
+    llm = ScriptedLLM({"formulate": [FORMULATION_JSON]})
     items = list(optagent.stream(PROBLEM, llm=llm, executor=pool, mode="ir"))
     assert all(isinstance(i, Step) for i in items[:-1]) and isinstance(items[-1], optagent.Answer)
-    assert [s.node for s in items[:-1]] == ["understand", "formulate", "solve_ir", "diagnose"]
+    assert [s.node for s in items[:-1]] == ["formulate", "solve_ir", "diagnose"]
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from agent_fixtures import FORMULATION_JSON, GOOD_CODE, OPTIMUM, PROBLEM, UNDERSTAND
+from agent_fixtures import FORMULATION_JSON, GOOD_CODE, OPTIMUM, PROBLEM
 from fake_openai import FakeOpenAI
 
 import optagent
@@ -32,19 +32,19 @@ def pool():
 
 
 def test_second_identical_run_makes_no_llm_calls(tmp_path, pool):
-    replies = {"understand": [UNDERSTAND], "formulate": [FORMULATION_JSON], "code_from_text": [GOOD_CODE]}
+    replies = {"formulate": [FORMULATION_JSON], "code_from_text": [GOOD_CODE]}
     cache = ResponseCache(tmp_path / "cache.sqlite")
     with FakeOpenAI(replies) as server:
         llm = CachedLLM(OpenAIBackend("test-model", base_url=server.url, api_key="k", max_retries=0), cache)
         first = optagent.solve(PROBLEM, llm=llm, executor=pool)
         calls_after_first = len(server.requests)
         second = optagent.solve(PROBLEM, llm=llm, executor=pool)
-        assert len(server.requests) == calls_after_first == 3
-    assert (llm.misses, llm.hits) == (3, 3)
-    assert second.cached_calls == 3 and first.cached_calls == 0
+        assert len(server.requests) == calls_after_first == 2
+    assert (llm.misses, llm.hits) == (2, 2)
+    assert second.cached_calls == 2 and first.cached_calls == 0
     assert second.route == first.route and second.values == first.values
     assert second.objective == first.objective == pytest.approx(OPTIMUM)
-    assert len(cache) == 3
+    assert len(cache) == 2
 
 
 def test_cache_is_off_for_sampling_unless_asked(tmp_path):
@@ -161,6 +161,7 @@ def test_extract_json(text, expected):
         ("no braces", "no JSON object"),
         ('{"a": }', "does not parse"),
         ("[1, 2]", "no JSON object"),
+        ('{"a": ' + "[" * 5000 + "]" * 5000 + "}", "nests deeper than 32 levels"),  # hostile replies
     ],
 )
 def test_extract_json_failures_say_what_to_do(text, message):
@@ -192,7 +193,7 @@ def test_prompts_render_strictly():
 def test_prompt_fragments_are_included_and_versioned(tmp_path, monkeypatch):
     from optagent.prompts import templates
 
-    text = render("formulate", problem="p", understanding="{}").text
+    text = render("formulate", problem="p", asks="").text
     assert "{{" not in text
     assert render("format").text.strip() in text  # the format notes come from one fragment
     templates._load.cache_clear()

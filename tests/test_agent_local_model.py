@@ -50,7 +50,7 @@ def test_context_overflow_is_reported(tmp_path):
 
 
 def test_missing_model_and_adapter_are_clear_errors(tmp_path, tiny):
-    with pytest.raises(InputError, match="cannot load the model"):
+    with pytest.raises(InputError, match="is neither a folder nor a Hugging Face model id"):
         TransformersBackend(str(tmp_path / "absent"))
     with pytest.raises(InputError, match="adapter folder"):
         TransformersBackend(str(tiny), adapter=str(tmp_path / "no-adapter"))

@@ -210,7 +210,7 @@ def test_datasets_cli_lists_found_and_missing(tmp_path):
     [
         (["bench", "run", "optibenc"], "did you mean optibench"),
         (["bench", "run", "logior", "--ids", "prob_999", "--model", "scripted:x"], "unknown problem ids"),
-        (["bench", "report", "/nonexistent.jsonl"], "holds no records"),
+        (["bench", "report", "/nonexistent.jsonl"], "/nonexistent.jsonl: no such file"),
     ],
 )
 def test_bench_errors(args, message):

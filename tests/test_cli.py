@@ -47,8 +47,8 @@ def test_infeasible_model_exit_code():
 
 
 def test_time_limit_option(tmp_path):
-    proc = run("solve", "-f", str(EXAMPLES / "transportation.json"), "--time-limit", "-3", check_rc=1)
-    assert "time limit must be a positive" in proc.stderr
+    proc = run("solve", "-f", str(EXAMPLES / "transportation.json"), "--time-limit", "-3", check_rc=2)
+    assert "'--time-limit': -3.0 is not greater than 0" in proc.stderr
 
 
 def test_invalid_model_lists_errors(tmp_path, base):

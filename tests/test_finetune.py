@@ -34,7 +34,7 @@ def test_examples_use_the_agents_own_prompts():
     example = ex.problem_to_formulation(PROBLEM, FORMULATION, "test")
     system, user, assistant = example.messages
     assert system["content"] == render("system").text
-    assert user["content"] == render("formulate", problem=PROBLEM, understanding="{}").text
+    assert user["content"] == render("formulate", problem=PROBLEM, asks="").text
     assert json.loads(assistant["content"].strip("`").removeprefix("json\n")) == FORMULATION
     assert example.to_dict()["prompt_version"].startswith("p1-")
 
@@ -117,7 +117,7 @@ def test_runs_give_examples_from_verified_correct_records(tmp_path):
         "schema": 1,
         "dataset": "logior",
         "problem_id": "prob_023",
-        "verdict": "verified",
+        "verdict": "agreed",
         "scores": {"strict": True},
         "formulation": FORMULATION,
         "code": GOOD_CODE,

@@ -30,3 +30,14 @@ def test_namespace_imports_and_no_generic_modules():
         importlib.import_module(name)
     for generic in ("formulations", "agent", "benchmarks", "evaluation", "prompts", "core"):
         assert importlib.util.find_spec(generic) is None, f"'{generic}' must not be importable at top level"
+
+
+def test_the_core_install_solves_every_class_without_extras():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    core = {dep.split(">")[0].split("=")[0].strip().lower() for dep in config["project"]["dependencies"]}
+    assert {"highspy", "pyscipopt", "pyomo"} <= core  # HiGHS and SCIP (global, nonlinear) in every install
+    assert "gurobipy" not in core  # a commercial licence stays optional
+    from optagent.formulations.solvers import SOLVERS
+
+    every = set().union(*(s.classes for s in SOLVERS.values() if s.name in ("highs", "scip")))
+    assert every == set().union(*(s.classes for s in SOLVERS.values()))

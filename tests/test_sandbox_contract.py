@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import textwrap
 
 import pytest
@@ -349,3 +351,23 @@ def test_closing_a_pool_removes_its_workers_and_cgroups():
     assert proc.poll() is not None
     if cgroup_base() is not None:
         assert group is not None and not group.path.exists()
+
+
+def test_temp_dirs_of_dead_runs_are_removed_and_no_others(tmp_path):
+    from optagent.sandbox.tempdirs import PREFIX, remove_stale
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    alive = subprocess.Popen(["sleep", "30"])
+    try:
+        dead_dir = tmp_path / f"{PREFIX}{gone.pid}-abc"
+        live_dir = tmp_path / f"{PREFIX}{alive.pid}-abc"
+        unnamed = tmp_path / f"{PREFIX}abcdef"  # an older name that carries no owner: left alone
+        own = tmp_path / f"{PREFIX}{os.getpid()}-abc"
+        for folder in (dead_dir, live_dir, unnamed, own):
+            (folder / "job-1").mkdir(parents=True)
+        assert remove_stale(str(tmp_path)) == [str(dead_dir)]
+        assert not dead_dir.exists() and live_dir.exists() and unnamed.exists() and own.exists()
+    finally:
+        alive.kill()
+        alive.wait()

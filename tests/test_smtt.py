@@ -149,7 +149,7 @@ def test_eval_cli_json():
 def test_eval_cli_runs_a_heuristic_file_in_the_sandbox(tmp_path):
     shared_set("n20")
     path = tmp_path / "edd.py"
-    path.write_text("def heuristic(p, d):\n    return sorted(range(len(p)), key=lambda j: (d[j], p[j]))\n")
+    path.write_text("def heuristic(p, d):\n    return sorted(range(len(p)), key=lambda j: (d[j], j))\n")
     from_file = json.loads(
         run_cli(
             "smtt", "eval", "--heuristic", str(path), "--set", "n20", "--limit", "40", "--json", check_rc=0

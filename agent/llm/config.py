@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from optagent.agent.llm.cache import CachedLLM, ResponseCache
+from optagent.agent.llm.model_spec import parse_model_spec
 from optagent.agent.llm.types import LLM, LLMNotConfigured
 from optagent.errors import InputError
+from optagent.limits import LLM_TIMEOUT_S
 
 CONFIG_HELP = """no LLM is configured. Pick one:
   export OPENAI_API_KEY=sk-...                    OpenAI (default model gpt-4o; --model gpt-4.1 ...)
@@ -40,7 +42,7 @@ class LLMSettings:
     model: str | None = None
     base_url: str | None = None
     api_key: str | None = None
-    timeout: float = 120.0
+    timeout: float = LLM_TIMEOUT_S
     max_retries: int = 4
     cache: bool = True
     cache_path: str | None = None
@@ -92,9 +94,7 @@ def build_backend(s: LLMSettings) -> LLM:
             spec = "gpt-4o"
         else:
             raise LLMNotConfigured(CONFIG_HELP)
-    prefix, _, name = spec.partition(":")
-    if not name:  # a bare model name
-        prefix, name = "openai", spec
+    prefix, name = parse_model_spec(spec, s.base_url)
     if prefix == "scripted":
         from optagent.agent.llm.scripted import ScriptedLLM
 
@@ -104,8 +104,6 @@ def build_backend(s: LLMSettings) -> LLM:
 
         path, _, adapter = name.partition("+")
         return TransformersBackend(path, adapter=adapter or None)
-    if prefix not in PROVIDERS:
-        prefix, name = "openai", spec  # model names with colons, e.g. served by --base-url
     default_url, key_env = PROVIDERS[prefix]
     base_url = s.base_url if (s.base_url and prefix in ("openai", "vllm")) else default_url
     api_key = s.api_key or (os.environ.get(key_env) if key_env else None)

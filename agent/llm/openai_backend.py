@@ -96,7 +96,7 @@ class OpenAIBackend:
         except openai.APITimeoutError:
             raise LLMTimeout(
                 f"{where} did not answer within the timeout (after retries)",
-                hint="raise --timeout or check the server",
+                hint="raise --llm-timeout or check the server",
             ) from None
         except (openai.RateLimitError, openai.InternalServerError) as exc:
             raise LLMUnavailable(

@@ -7,12 +7,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from optagent.agent.llm.hf_hub import resolve_model
 from optagent.agent.llm.types import LLMContextOverflow, LLMError, LLMRequest, LLMResponse, Usage
 from optagent.errors import InputError
 
 
 class TransformersBackend:
     def __init__(self, model: str, *, adapter: str | None = None, device: str | None = None) -> None:
+        source = resolve_model(model)  # a folder, the local cache, or a clear error at once (offline)
         try:
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -24,9 +26,9 @@ class TransformersBackend:
         self.model_id = f"hf:{model}" + (f"+{adapter}" if adapter else "")
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(model)
+            self.tokenizer = AutoTokenizer.from_pretrained(source)
             dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
-            self.model = AutoModelForCausalLM.from_pretrained(model, dtype=dtype).to(self.device)
+            self.model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype).to(self.device)
         except (OSError, ValueError) as exc:
             raise InputError(
                 f"cannot load the model {model!r}: {exc}",

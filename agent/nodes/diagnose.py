@@ -1,14 +1,25 @@
-"""diagnose: verify what the paths produced and decide: answer, repair one path, reconcile, or give up."""
+"""diagnose: verify what the paths produced and decide: answer, repair one path, re-solve with more time,
+reconcile, or give up. The verdict names what was checked (agent/verdict.py):
+
+- ``agreed``: an independent program (``full``) and the formulation reach the same optimum, and the program's
+  solution, mapped onto the formulation's variables, satisfies every constraint;
+- ``solved``: the answer rests on one path, or on paths that are not independent (``five-element``, ``lean``),
+  or the program's values could not be mapped onto the formulation;
+- ``ambiguous``: readings of the text give different optima (the main answer is the most literal reading);
+- ``disputed``: the paths disagree and the repair budget is spent; ``failed``: no answer.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from optagent.agent import diagnosis
+from optagent.agent import diagnosis, verdict
 from optagent.agent.deps import Deps
 from optagent.agent.state import AgentState
 from optagent.agent.steps import Step
 from optagent.formulations import Formulation
+
+MORE_TIME = 4.0  # factor on the time limit when a disagreement is put down to a solver limit
 
 
 def _last(state: AgentState, node: str) -> Step | None:
@@ -25,15 +36,28 @@ class Decision:
 
     def __init__(self, state: AgentState, deps: Deps) -> None:
         self.state = state
+        self.cfg = deps.config
         self.budget_left = state.get("repairs", 0) < deps.config.budget
+        self.cross: diagnosis.CrossCheck | None = None
 
     def answer(
-        self, verdict: str, source: str, summary: str, notes: list[str] | None = None
+        self, verdict_: str, source: str, summary: str, notes: list[str] | None = None
     ) -> dict[str, Any]:
+        state, cfg = self.state, self.cfg
+        objective = (
+            (state.get("ir_result") or {}).get("objective")
+            if source == "formulation"
+            else ((state.get("code_result") or {}).get("solution") or {}).get("objective")
+        )
+        others = verdict.other_optima(state.get("readings") or [], objective, cfg.tolerance)
+        if others and verdict_ in ("agreed", "solved"):
+            summary += f"; {len(others)} other reading(s) give other optima"
+            verdict_ = "ambiguous"
         return {
             "route": "finish",
-            "verdict": verdict,
+            "verdict": verdict_,
             "answer_from": source,
+            "checks": verdict.checks(state, cfg, objective, self.cross),
             "notes": notes or [],
             "steps": [Step("diagnose", "answer", summary)],
         }
@@ -43,6 +67,7 @@ class Decision:
             "route": "finish",
             "verdict": "failed",
             "failure": why,
+            "checks": verdict.checks(self.state, self.cfg, None, self.cross),
             "steps": [Step("diagnose", "give-up", why)],
         }
 
@@ -60,6 +85,20 @@ class Decision:
             "steps": [Step("diagnose", f"repair-{fix}", summary, feedback=feedback)],
         }
 
+    def more_time(self, which: str, summary: str, fallback: dict[str, Any]) -> dict[str, Any]:
+        """Re-solve the path a time limit stopped, with more time (one unit of the budget)."""
+        if not self.budget_left:
+            return fallback
+        seconds = (self.state.get("time_limit") or self.cfg.time_limit) * MORE_TIME
+        cleared = {"ir_result": None} if which == "formulation" else {"code_result": None}
+        return {
+            **cleared,
+            "repairs": 1,
+            "time_limit": seconds,
+            "route": "solve_ir" if which == "formulation" else "run_code",
+            "steps": [Step("diagnose", "more-time", f"{summary}; re-solving with {seconds:g} s")],
+        }
+
     def reconcile(self, summary: str, fallback: dict[str, Any]) -> dict[str, Any]:
         if not self.budget_left:
             return fallback
@@ -72,6 +111,22 @@ def _implausible(state: AgentState, formulation: Formulation | None, ir: dict[st
     ):
         return []
     return diagnosis.fractional_counts(formulation, ir.get("values", {}))
+
+
+def _limited_side(state: AgentState, code_obj: float, ir_obj: float, sense: str, tolerance: float) -> str:
+    """'formulation' or 'program' when that side stopped at a time limit and the other side's optimum lies
+    within its best-bound range (so neither model need be wrong); '' otherwise."""
+    ir = state.get("ir_result") or {}
+    solution = (state.get("code_result") or {}).get("solution") or {}
+    if ir.get("termination") == "time_limit" and diagnosis.within_bounds(
+        code_obj, ir_obj, ir.get("bound"), sense, tolerance
+    ):
+        return "formulation"
+    if solution.get("status") == "time_limit" and diagnosis.within_bounds(
+        ir_obj, code_obj, solution.get("bound"), sense, tolerance
+    ):
+        return "program"
+    return ""
 
 
 def diagnose(state: AgentState, deps: Deps) -> dict[str, Any]:
@@ -126,26 +181,51 @@ def diagnose(state: AgentState, deps: Deps) -> dict[str, Any]:
                 _feedback(state, "run_code", _feedback(state, "write_code", "no program")),
                 "the program did not produce a solution",
             )
-        problems = diagnosis.check_program_solution(formulation, solution.get("variables", {}), code_obj)
-        if not problems:
+        d.cross = diagnosis.check_program_solution(formulation, solution.get("variables", {}), code_obj)
+        if d.cross.feasible:
             return d.answer(
-                "verified",
-                "program",
-                f"program solution satisfies the formulation, objective {code_obj:.10g}",
+                "solved", "program", f"program solution satisfies the formulation, objective {code_obj:.10g}"
             )
-        feedback = f"The program's solution does not satisfy the formulation it implements:\n{problems}"
+        feedback = (
+            "The program's solution does not satisfy the formulation it implements:\n" + d.cross.detail
+            if d.cross.mapped
+            else f"The program's output cannot be checked: {d.cross.describe()}. Key every variable value by "
+            "the formulation's variable name and index, like x[a,1]."
+        )
         fallback = d.answer(
-            "solved", "program", "program solution unchecked against the formulation (budget spent)"
+            "solved", "program", "program solution not confirmed by the formulation (budget spent)"
         )
         return d.repair("code", feedback, "the program deviates from the formulation", fallback)
 
-    # full: the formulation and an independent program, cross-checked
+    # full and lean: the formulation and a program, cross-checked
     if ir_ok and code_ok:
+        d.cross = diagnosis.check_program_solution(formulation, solution.get("variables", {}), code_obj)
         if diagnosis.agree(code_obj, ir_obj, cfg.tolerance):
-            return d.answer("verified", "formulation", f"formulation and program agree on {ir_obj:.10g}")
+            proven = ir.get("termination") == "optimal" or solution.get("status") == "optimal"
+            agreed = cfg.independent and bool(d.cross.feasible) and proven
+            why = "" if agreed else f" ({d.cross.describe()})"
+            return d.answer(
+                "agreed" if agreed else "solved",
+                "formulation",
+                f"formulation and program agree on {ir_obj:.10g}{why}",
+            )
+        readings = state.get("readings") or []
+        match = verdict.matching_reading(readings, code_obj, cfg.tolerance)
+        if match is not None:
+            return d.answer(
+                "ambiguous",
+                "formulation",
+                f"the program's {code_obj:.10g} is the optimum of another reading ({match['text']})",
+            )
         fallback = d.answer(
             "disputed", "formulation", f"formulation {ir_obj:.10g} and program {code_obj:.10g} disagree"
         )
+        sense = formulation.objective.sense.value
+        limited = _limited_side(state, code_obj, ir_obj, sense, cfg.tolerance)
+        if limited:
+            return d.more_time(
+                limited, f"the {limited} stopped at its time limit short of the other's optimum", fallback
+            )
         return d.reconcile(f"formulation gives {ir_obj:.10g}, program gives {code_obj:.10g}", fallback)
     if ir_ok:
         fallback = d.answer("solved", "formulation", "the program failed; answer from the formulation alone")

@@ -1,37 +1,75 @@
-"""formulate: the five-element formulation as IR JSON; schema and validation errors go back verbatim."""
+"""formulate: the five-element formulation as IR JSON, read from the problem text itself; schema and
+validation errors go back verbatim; numbers of the text the model leaves unused go back once."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from optagent.agent import coverage, extras
 from optagent.agent.deps import Deps
 from optagent.agent.parse import ReplyFormatError, extract_json
+from optagent.agent.prompting import formulate_prompt
 from optagent.agent.state import AgentState
-from optagent.agent.steps import Step
+from optagent.agent.steps import LLMCall, Step
 from optagent.errors import OptagentError
 from optagent.formulations import Formulation, validate
 from optagent.prompts import render
 
 
-def accept_formulation(data: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+def accept_formulation(data: Any) -> tuple[dict[str, Any] | None, str]:
     """The formulation as normalised data, or None and the complaint to hand back to the LLM."""
+    if not isinstance(data, dict):
+        return None, f"the formulation must be a JSON object, got {type(data).__name__}"
     try:
         formulation = Formulation.from_data(data, source="your formulation")
         report = validate(formulation)
     except OptagentError as exc:
         return None, str(exc)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:  # odd shapes the schema lets through
+        return None, f"the formulation cannot be read: {exc}"
     if report.errors:
         return None, report.format()
     return json.loads(formulation.to_json()), ""
 
 
-def understanding_text(state: AgentState) -> str:
-    return json.dumps(state.get("understanding") or {}, indent=1, ensure_ascii=False)
+def take_formulation(
+    state: AgentState, deps: Deps, node: str, data: dict[str, Any], call: LLMCall | None
+) -> dict[str, Any]:
+    """The update for a parsed reply: the formulation accepted (or the complaint), its extras, and the
+    unused-numbers feedback the first time numbers of the text are left out while budget lasts."""
+    model, found = extras.split(data)
+    accepted, complaint = accept_formulation(model)
+    draft = json.dumps(data, ensure_ascii=False)
+    if accepted is None:
+        return {
+            "formulation_draft": draft,
+            "formulation": None,
+            "feedback": complaint,
+            "fix": "formulation",
+            "steps": [Step(node, "invalid", "the formulation was rejected", feedback=complaint, llm=call)],
+        }
+    notes = [f"assumption: {a}" for a in found.assumptions] + [f"reply: {c}" for c in found.complaints]
+    update: dict[str, Any] = {
+        "formulation_draft": draft,
+        "formulation": accepted,
+        "extras": found.to_dict(),
+        "notes": notes,
+        "feedback": "",
+        "fix": "",
+    }
+    summary = f"formulation '{accepted.get('name', 'model')}' ({accepted.get('problem_type')}) is valid"
+    missing = coverage.uncovered(state["problem"], accepted, found.unused_numbers)
+    if missing and not state.get("coverage_sent") and state.get("repairs", 0) < deps.config.budget:
+        feedback = coverage.feedback(missing)
+        step = Step(node, "unused-numbers", summary + f"; {len(missing)} numbers unused", feedback, call)
+        return {**update, "coverage_sent": True, "feedback": feedback, "fix": "numbers", "steps": [step]}
+    return {**update, "steps": [Step(node, "ok", summary, llm=call)]}
 
 
 def formulate(state: AgentState, deps: Deps) -> dict[str, Any]:
-    repairing = bool(state.get("feedback")) and state.get("fix") == "formulation"
+    fix = state.get("fix")
+    repairing = bool(state.get("feedback")) and fix in ("formulation", "numbers")
     if repairing:
         tag = "repair_formulation"
         prompt = render(
@@ -42,31 +80,28 @@ def formulate(state: AgentState, deps: Deps) -> dict[str, Any]:
         )
     else:
         tag = "formulate"
-        prompt = render(tag, problem=state["problem"], understanding=understanding_text(state))
+        prompt = formulate_prompt(state["problem"], state.get("asks") or ())
     text, call = deps.ask(tag, prompt, json_mode=True)
-    update: dict[str, Any] = {"repairs": 1 if repairing else 0}
+    repairs = {"repairs": 1 if repairing else 0}
     try:
         data = extract_json(text)
     except ReplyFormatError as exc:
-        feedback = str(exc)
-        update["formulation_draft"] = text.strip()[:20000]
-    else:
-        update["formulation_draft"] = json.dumps(data, indent=1, ensure_ascii=False)
-        accepted, feedback = accept_formulation(data)
-        if accepted is not None:
-            name = accepted.get("name", "model")
-            summary = f"formulation '{name}' ({accepted.get('problem_type')}) is valid"
-            return {
-                **update,
-                "formulation": accepted,
-                "feedback": "",
-                "fix": "",
-                "steps": [Step("formulate", "ok", summary, llm=call)],
-            }
-    return {
-        **update,
-        "formulation": None,
-        "feedback": feedback,
-        "fix": "formulation",
-        "steps": [Step("formulate", "invalid", "the formulation was rejected", feedback=feedback, llm=call)],
-    }
+        if fix == "numbers" and state.get("formulation") is not None:
+            why = f"the reply to the unused-numbers feedback was unusable ({exc}); the formulation is kept"
+            return {**repairs, "feedback": "", "fix": "", "steps": [Step("formulate", "kept", why, llm=call)]}
+        step = Step("formulate", "invalid", "the formulation was rejected", feedback=str(exc), llm=call)
+        draft = text.strip()[:20000]
+        return {
+            **repairs,
+            "formulation": None,
+            "formulation_draft": draft,
+            "feedback": str(exc),
+            "fix": "formulation",
+            "steps": [step],
+        }
+    update = take_formulation(state, deps, "formulate", data, call)
+    if fix == "numbers" and update.get("formulation") is None and state.get("formulation") is not None:
+        kept = "the corrected formulation was invalid; the previous one is kept"
+        step = Step("formulate", "kept", kept, feedback=update["feedback"], llm=call)
+        return {**repairs, "feedback": "", "fix": "", "steps": [step]}
+    return {**repairs, **update}

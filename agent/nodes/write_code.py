@@ -1,21 +1,17 @@
-"""write_code: a solver program from the problem text (code, full) or from the formulation (five-element)."""
+"""write_code: the program path. ``full`` and ``code``: from the problem text alone (independent of the
+formulation, optionally another model or temperature); ``five-element``: from the formulation; any mode:
+a repair of the last program with what went wrong."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from optagent.agent.deps import Deps
-from optagent.agent.nodes.formulate import understanding_text
 from optagent.agent.parse import ReplyFormatError, extract_code
+from optagent.agent.prompting import code_from_ir_prompt, code_prompt
 from optagent.agent.state import AgentState
 from optagent.agent.steps import Step
 from optagent.prompts import render
-
-SOLVER_NOTES = {
-    "pyomo": ' with pyo.SolverFactory("highs")',
-    "gurobipy": " with model.optimize()",
-}
 
 
 def write_code(state: AgentState, deps: Deps) -> dict[str, Any]:
@@ -27,19 +23,10 @@ def write_code(state: AgentState, deps: Deps) -> dict[str, Any]:
         last = state.get("code") or state.get("code_draft") or "(no program was given)"
         prompt = render(tag, problem=state["problem"], code=last, feedback=state["feedback"])
     elif cfg.mode == "five-element" and state.get("formulation"):
-        tag = "code_from_ir"
-        formulation = json.dumps(state["formulation"], indent=1, ensure_ascii=False)
-        prompt = render(tag, library=library, formulation=formulation, solver_note=SOLVER_NOTES[library])
+        tag, prompt = "code_from_ir", code_from_ir_prompt(state["formulation"], library)
     else:
-        tag = "code_from_text"
-        prompt = render(
-            tag,
-            library=library,
-            problem=state["problem"],
-            understanding=understanding_text(state),
-            solver_note=SOLVER_NOTES[library],
-        )
-    text, call = deps.ask(tag, prompt)
+        tag, prompt = "code_from_text", code_prompt(state["problem"], library)
+    text, call = deps.ask(tag, prompt, program_path=cfg.independent)
     update: dict[str, Any] = {"repairs": 1 if repairing else 0}
     try:
         code = extract_code(text)

@@ -1,4 +1,4 @@
-"""Local search for 1||ΣT_j: adjacent interchange, insertion (vectorised), and an iterated local search."""
+"""Local search for 1||ΣT_j: adjacent interchange, insertion (compiled), and an iterated local search."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
+from numba import njit
 
-from optagent.benchmarks.smtt.objective import total_tardiness
+from optagent.benchmarks.smtt.objective import as_ints, tardiness, total_tardiness
+from optagent.benchmarks.smtt.rules_fast import prefix_tardiness
 
 
 def adjacent_interchange(p: Sequence[int], d: Sequence[int], order: Sequence[int]) -> list[int]:
@@ -30,36 +32,47 @@ def adjacent_interchange(p: Sequence[int], d: Sequence[int], order: Sequence[int
     return order
 
 
-def _best_insertion(p: np.ndarray, d: np.ndarray, rest: np.ndarray, job: int) -> tuple[int, int]:
-    """Best position (and cost) to insert ``job`` into the sequence ``rest``."""
-    completion = np.cumsum(p[rest])
-    slack = d[rest] - completion
-    late_before = np.concatenate(([0], np.cumsum(np.maximum(0, -slack))))  # jobs before position k, unchanged
-    shifted = np.maximum(0, p[job] - slack)  # jobs after the insertion point finish p[job] later
-    late_after = np.concatenate((np.cumsum(shifted[::-1])[::-1], [0]))
-    start = np.concatenate(([0], completion))
-    own = np.maximum(0, start + p[job] - d[job])
-    cost = late_before + own + late_after
-    k = int(np.argmin(cost))
-    return k, int(cost[k])
+@njit(cache=True, nogil=True)
+def insertion_kernel(p: np.ndarray, d: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Passes over a snapshot of the order: remove each job and reinsert it at its best position (first on
+    ties) when that lowers ΣT_j; until a pass changes nothing."""
+    order = start.copy()
+    n = order.shape[0]
+    best = tardiness(p, d, order, 0)
+    rest = np.empty(max(n - 1, 0), np.int64)
+    late_before = np.empty(n, np.int64)  # tardiness of rest[:k]
+    late_after = np.empty(n, np.int64)  # tardiness of rest[k:] when they finish p[job] later
+    completion = np.empty(n, np.int64)
+    improved = True
+    while improved:
+        improved = False
+        for job in order.copy():
+            m = 0
+            for x in order:
+                if x != job:
+                    rest[m] = x
+                    m += 1
+            prefix_tardiness(p, d, rest, m, completion, late_before)
+            late_after[m] = 0
+            for i in range(m - 1, -1, -1):
+                late_after[i] = late_after[i + 1] + max(0, completion[i] + p[job] - d[rest[i]])
+            k_best, cost_best = 0, late_before[0] + max(0, p[job] - d[job]) + late_after[0]
+            for k in range(1, m + 1):
+                cost = late_before[k] + max(0, completion[k - 1] + p[job] - d[job]) + late_after[k]
+                if cost < cost_best:
+                    k_best, cost_best = k, cost
+            if cost_best < best:
+                order[:k_best] = rest[:k_best]
+                order[k_best] = job
+                order[k_best + 1 :] = rest[k_best:m]
+                best = cost_best
+                improved = True
+    return order
 
 
 def insertion(p: Sequence[int], d: Sequence[int], order: Sequence[int]) -> list[int]:
     """Move single jobs to their best position while that improves (passes until a local optimum)."""
-    pa, da = np.asarray(p, dtype=np.int64), np.asarray(d, dtype=np.int64)
-    order = list(order)
-    best = total_tardiness(p, d, order)
-    improved = True
-    while improved:
-        improved = False
-        for job in list(order):
-            rest = [j for j in order if j != job]
-            k, cost = _best_insertion(pa, da, np.asarray(rest, dtype=np.int64), job)
-            if cost < best:
-                order = [*rest[:k], job, *rest[k:]]
-                best = cost
-                improved = True
-    return order
+    return insertion_kernel(as_ints(p), as_ints(d), as_ints(order)).tolist()
 
 
 def iterated_local_search(
@@ -75,7 +88,8 @@ def iterated_local_search(
     """Insertion local search from ``start``, then perturb (random moves) and search again; keep the best.
     Stops after ``iterations`` rounds or ``seconds``; seeded, so it is reproducible."""
     rng = random.Random(seed)
-    best = insertion(p, d, adjacent_interchange(p, d, start))
+    p, d = as_ints(p), as_ints(d)
+    best = insertion(p, d, adjacent_interchange(p.tolist(), d.tolist(), as_ints(start).tolist()))
     best_cost = total_tardiness(p, d, best)
     current, current_cost = best, best_cost
     deadline = time.perf_counter() + seconds if seconds else None

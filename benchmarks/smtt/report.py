@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from optagent.evaluation.html_page import markdown_page
-from optagent.evaluation.plots import figure_png, pyplot
+from optagent.reporting.html_page import markdown_page
+from optagent.reporting.plots import figure_png, pyplot
 
 
 def markdown(evaluations: list[dict[str, Any]]) -> str:
@@ -19,7 +19,7 @@ def markdown(evaluations: list[dict[str, Any]]) -> str:
         ratio = "n/a" if o["ratio_of_sums"] is None else f"{o['ratio_of_sums']:.4f}"
         lines.append(
             f"| {e['heuristic']} | {e['set']} | {gap} | {ratio} | {o['optimal_hits']}/{o['instances']} | "
-            f"{o['zero_optimum_solved']}/{o['zero_optimum']} | {o['mean_seconds']:.4f} |"
+            f"{o['zero_optimum_solved']}/{o['zero_optimum']} | {o['mean_seconds']:.3g} |"
         )
     for e in evaluations:
         lines += [

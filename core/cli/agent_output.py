@@ -38,13 +38,24 @@ def run_with_progress(text: str, llm: Any, *, samples: int = 1, quiet: bool = Fa
 def print_answer(answer: Any, *, all_values: bool = False, verbose: bool = False) -> None:
     if answer.model_text:
         console.print(escape(answer.model_text), highlight=False)
-    color = {"verified": "green", "solved": "green", "disputed": "yellow"}.get(answer.verdict, "red")
-    console.print(f"\n[bold {color}]{answer.verdict}[/]  {escape(answer.explanation)}", soft_wrap=True)
+    color = {"agreed": "green", "solved": "green", "ambiguous": "yellow", "disputed": "yellow"}
+    verdict = f"[bold {color.get(answer.verdict, 'red')}]{answer.verdict}[/]"
+    console.print(f"\n{verdict}  {escape(answer.explanation)}", soft_wrap=True)
     if answer.objective is not None and answer.values:
         console.print(solution_table(answer, show_zero=all_values))
     elif answer.program_values:
         for name, value in list(answer.program_values.items())[:40]:
             console.print(f"  {escape(name)} = {value:.6g}")
+    for name, value in answer.quantities.items():
+        console.print(f"  {escape(name)}: {value:.10g}", highlight=False)
+    if len(answer.readings) > 1:
+        console.print("readings:")
+        for reading in answer.readings:
+            value = f"{reading.objective:.10g}" if reading.objective is not None else reading.status
+            proven = "" if reading.proven_optimal or reading.objective is None else " (not proven optimal)"
+            console.print(f"  {value}{proven}  {escape(reading.text)}", highlight=False, soft_wrap=True)
+    for check in answer.checks:
+        console.print(f"[dim]checked {escape(check)}[/]", soft_wrap=True, highlight=False)
     for note in answer.notes:
         console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
     if verbose:

@@ -5,20 +5,34 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from optagent.cli.output import console, err_console, print_json
+from optagent.cli.options import (
+    API_KEY,
+    BASE_URL,
+    LLM_TIMEOUT,
+    MODEL,
+    NO_CACHE,
+    json_option,
+    make_cli_llm,
+    positive,
+    time_limit_option,
+)
+from optagent.cli.output import PIPE_WIDTH, console, err_console, print_json, write_output
 from optagent.errors import InputError
 
-app = typer.Typer(help="Benchmark datasets, runs, reports and label audits.", no_args_is_help=True)
+app = typer.Typer(help="Benchmark datasets, runs, reports, exports and label audits.", no_args_is_help=True)
 DATA = typer.Option(
-    None, "--data-dir", help="Folder with the original files [default: $OPTAGENT_BENCHMARKS]."
+    None,
+    "--data-dir",
+    help="Folder with the original files (default: $OPTAGENT_BENCHMARKS, else ../shared/benchmarks).",
 )
 
 
 @app.command("datasets")
-def datasets(data_dir: Path | None = DATA, as_json: bool = typer.Option(False, "--json")):
+def datasets(data_dir: Path | None = DATA, as_json: bool = json_option("the list")):
     """Every dataset found: problem count, version hash and the scoring rules it supports."""
     from optagent.benchmarks import registry
 
@@ -45,52 +59,94 @@ def datasets(data_dir: Path | None = DATA, as_json: bool = typer.Option(False, "
     if as_json:
         print_json({"data_dir": str(root), "datasets": rows})
         return
-    table = Table(title=f"Datasets under {root}")
-    for column in ("dataset", "benchmark", "problems", "infeasible", "version", "rules"):
-        table.add_column(column)
-    for r in rows:
-        if r["found"]:
-            table.add_row(
-                r["name"],
-                r["benchmark"],
-                str(r["problems"]),
-                str(r["infeasible_labels"]),
-                r["version"],
-                ", ".join(r["rules"]),
-            )
-        else:
-            table.add_row(r["name"], r["benchmark"], "[dim]not found[/]", "", "", ", ".join(r["rules"]))
+    title = f"Datasets under {escape(str(root))}"
+    table = datasets_table(rows, title, rules=True)
+    natural = console.measure(table, options=console.options.update(width=PIPE_WIDTH)).maximum
+    if natural > console.width:  # a narrow terminal: the rules give way
+        table = datasets_table(rows, title, rules=False)
     console.print(table)
+
+
+def datasets_table(rows: list[dict], title: str, *, rules: bool) -> Table:
+    """Names users type and version hashes are never cut or wrapped; without ``rules`` the table fits an
+    80-column terminal, and the caption says where the rules are."""
+    strict = "every dataset is also scored by the strict rule |pred - gt| / (|gt| + 1) < 1e-6"
+    caption = strict if rules else f"Published rules: --json or a wider terminal; {strict}."
+    table = Table(
+        title=title, title_justify="left", box=box.SIMPLE_HEAD, caption=caption, caption_justify="left"
+    )
+    whole = {"no_wrap": True, "overflow": "ignore"}
+    table.add_column("dataset", min_width=max(len(r["name"]) for r in rows), **whole)
+    table.add_column("benchmark", overflow="fold")
+    table.add_column("problems", justify="right")
+    table.add_column("infeasible", justify="right")
+    table.add_column("version", min_width=12, **whole)
+    if rules:
+        table.add_column("published rules", overflow="fold")
+    for r in rows:
+        cells = [r["name"], r["benchmark"]]
+        if r["found"]:
+            cells += [str(r["problems"]), str(r["infeasible_labels"]), r["version"]]
+        else:
+            cells += ["[dim]absent[/]", "", ""]
+        if rules:
+            cells.append(", ".join(rule for rule in r["rules"] if rule != "strict") or "-")
+        table.add_row(*cells)
+    return table
 
 
 @app.command("run")
 def run(
-    dataset: str = typer.Argument(..., help="Dataset name (see `bench datasets`)."),
-    model: str | None = typer.Option(None, "--model", "-m", help="LLM spec, e.g. gpt-4o."),
-    base_url: str | None = typer.Option(None, help="OpenAI-compatible server URL."),
-    api_key: str | None = typer.Option(None, help="API key."),
+    dataset: str = typer.Argument(
+        ..., help="Dataset name (see `bench datasets`), or a JSONL file of your own problems."
+    ),
+    model: str | None = MODEL,
+    base_url: str | None = BASE_URL,
+    api_key: str | None = API_KEY,
+    llm_timeout: float | None = LLM_TIMEOUT,
     mode: str = typer.Option("full", help="full, ir, code or five-element."),
     solver: str = typer.Option("auto", help="auto, highs, scip or gurobi."),
-    budget: int = typer.Option(4, help="Repair attempts per problem."),
-    limit: int | None = typer.Option(None, help="Only the first N problems."),
+    budget: int = typer.Option(4, min=0, help="Repair attempts per problem."),
+    limit: int | None = typer.Option(None, min=1, help="Only the first N problems."),
     ids: str | None = typer.Option(None, help="Comma-separated problem ids."),
-    workers: int = typer.Option(2, help="Problems solved concurrently."),
-    out: Path | None = typer.Option(None, help="Run file (JSONL) [default: runs/DATASET-MODE.jsonl]."),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit per solve."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the LLM response cache."),
+    workers: int = typer.Option(2, min=1, help="Problems solved concurrently."),
+    out: Path | None = typer.Option(None, help="Run file (JSONL); default runs/DATASET-MODE.jsonl."),
+    time_limit: float = time_limit_option("Solver time limit per solve, in seconds."),
+    no_cache: bool = NO_CACHE,
+    isolation: str | None = typer.Option(
+        None,
+        "--isolation",
+        help="Sandbox for generated code: bwrap (default), or weaker by choice: unshare, rlimits.",
+    ),
     data_dir: Path | None = DATA,
 ):
     """Solve a dataset with the agent; interrupted runs resume where they stopped when rerun."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from optagent.agent.api import default_executor
     from optagent.agent.config import RunConfig
     from optagent.benchmarks import registry
-    from optagent.cli.solve import make_cli_llm
-    from optagent.evaluation.runner import run_benchmark
+    from optagent.evaluation.records import RunFile
+    from optagent.sandbox.isolation import choose, describe
 
     config = RunConfig(mode=mode, solver=solver, budget=budget, time_limit=time_limit)
-    problems = registry.load(dataset, registry.data_dir(data_dir))
+    whole = registry.load(dataset, registry.data_dir(data_dir))
+    problems = _select(whole, dataset, ids, limit)
+    name = Path(dataset).stem if registry.is_user_file(dataset) else dataset
+    out = out or Path("runs") / f"{name}-{mode}.jsonl"
+    err_console.print(describe(choose(isolation)), highlight=False)  # the sandbox level in force
+    llm = make_cli_llm(model, base_url, api_key, llm_timeout, no_cache)
+    with RunFile(out).exclusive():  # refused while another run writes it; full or read-only disk said now
+        records = _run_with_progress(problems, whole, out, llm, config, workers, dataset)
+    strict = sum(bool(r["scores"].get("strict")) for r in records)
+    console.print(f"{len(records)} records in {escape(str(out))}; strict accuracy {strict}/{len(records)}")
+    errors = [r for r in records if r.get("error")]
+    if errors:
+        err_console.print(
+            f"[yellow]{len(errors)} problem(s) ended with an error[/] (the records' `error` field), e.g. "
+            f"{escape(str(errors[0]['problem_id']))}: {escape(errors[0]['error'])}",
+            highlight=False,
+        )
+
+
+def _select(problems: list, dataset: str, ids: str | None, limit: int | None) -> list:
     if ids:
         wanted = [i.strip() for i in ids.split(",") if i.strip()]
         missing = sorted(set(wanted) - {p.id for p in problems})
@@ -100,12 +156,16 @@ def run(
                 hint="ids are as in the dataset (see the run records)",
             )
         problems = [p for p in problems if p.id in wanted]
-    if limit is not None:
-        problems = problems[: max(0, limit)]
-    if workers < 1:
-        raise InputError("--workers must be at least 1", hint="e.g. --workers 2")
-    out = out or Path("runs") / f"{dataset}-{mode}.jsonl"
-    llm = make_cli_llm(model, base_url, api_key, 120.0, no_cache)
+    return problems[:limit] if limit is not None else problems
+
+
+def _run_with_progress(problems, whole, out, llm, config, workers: int, dataset: str) -> list[dict]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from optagent.agent.api import default_executor
+    from optagent.agent.llm.types import LLMError
+    from optagent.evaluation.runner import run_benchmark
+
     new = {"correct": 0, "done": 0}  # records written by this invocation (a resumed run has older ones)
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -115,7 +175,7 @@ def run(
         TextColumn("{task.fields[accuracy]}"),
         console=err_console,
     ) as progress:
-        task = progress.add_task(dataset, total=len(problems), accuracy="")
+        task = progress.add_task(escape(dataset), total=len(problems), accuracy="")
 
         def on_record(record: dict, finished: int, total: int) -> None:
             new["correct"] += bool(record["scores"].get("strict"))
@@ -123,7 +183,7 @@ def run(
             progress.update(task, completed=finished, accuracy=f"strict {new['correct']}/{new['done']} new")
 
         try:
-            records = run_benchmark(
+            return run_benchmark(
                 problems,
                 out,
                 llm=llm,
@@ -131,12 +191,15 @@ def run(
                 config=config,
                 workers=workers,
                 on_record=on_record,
+                whole=whole,
             )
         except KeyboardInterrupt:
             err_console.print(f"interrupted; finished records are in {out}: rerun the same command to resume")
             raise typer.Exit(130) from None
-    strict = sum(bool(r["scores"].get("strict")) for r in records)
-    console.print(f"{len(records)} records in {escape(str(out))}; strict accuracy {strict}/{len(records)}")
+        except LLMError as exc:  # one every problem would meet (see runner.STOPS_THE_RUN)
+            stopped = f"the run stopped; finished records are in {out}: rerun the same command to resume"
+            exc.hint = f"{exc.hint}; {stopped}" if exc.hint else stopped
+            raise
 
 
 @app.command("report")
@@ -144,26 +207,62 @@ def report(
     runs: list[Path] = typer.Argument(..., help="Run files; the first is the baseline for comparisons."),
     md: Path | None = typer.Option(None, "--md", help="Write the Markdown report here."),
     html: Path | None = typer.Option(None, "--html", help="Write the self-contained HTML report here."),
-    tolerance: float | None = typer.Option(None, help="Also score at this tolerance (no LLM needed)."),
+    tolerance: float | None = typer.Option(
+        None, callback=positive, help="Also score at this tolerance (no LLM needed)."
+    ),
     kind: str = typer.Option("relative", help="relative (|p-g|/(|g|+1)) or absolute, for --tolerance."),
+    triage_time: float = typer.Option(
+        2.0, "--triage-time", min=0.1, help="Seconds per solve when the misses are triaged."
+    ),
 ):
-    """Accuracy under every rule with confidence intervals, breakdowns, repairs, cost, latency, diffs."""
-    from optagent.evaluation.report import html_report, load_runs, markdown
+    """Accuracy under every rule, verdict precision, readings, miss triage, breakdowns, cost, diffs.
+
+    Printed rendered in a terminal and as Markdown into a pipe or file."""
+    from optagent.evaluation.report import html_report, load_runs, markdown, triage_runs
     from optagent.evaluation.scoring import custom_rule
+    from optagent.reporting.terminal import ReportMarkdown
 
     if kind not in ("relative", "absolute"):
         raise InputError(f"unknown tolerance kind {kind!r}", hint="relative or absolute")
+    for path in runs:
+        if not path.is_file():
+            raise InputError(f"{path}: no such file", hint="pass run files written by `optagent bench run`")
     loaded = load_runs(list(runs))
     extra = [custom_rule(tolerance, kind)] if tolerance is not None else []
-    text = markdown(loaded, extra)
+    with err_console.status("triaging the misses") as status:
+        found = triage_runs(
+            loaded, triage_time, lambda k, n: status.update(f"triaging the misses: {k}/{n} (no LLM)")
+        )
+    text = markdown(loaded, extra, triage=found, triage_seconds=triage_time)
     if md:
-        md.write_text(text, encoding="utf-8")
+        write_output(md, text)
     if html:
-        html.write_text(html_report(loaded, extra), encoding="utf-8")
+        write_output(html, html_report(loaded, extra, triage=found, triage_seconds=triage_time))
     if not md and not html:
-        typer.echo(text)
-    else:
-        console.print("written: " + ", ".join(str(p) for p in (md, html) if p))
+        if console.is_terminal:
+            console.print(ReportMarkdown(text))
+        else:
+            typer.echo(text, nl=False)  # a pipe or a file gets the Markdown itself
+
+
+@app.command("export")
+def export(
+    run_file: Path = typer.Argument(..., metavar="RUN", help="Run file (JSONL) written by `bench run`."),
+    folder: Path = typer.Option(..., "--dir", help="Folder for the files (created when missing)."),
+    as_json: bool = json_option("what was written"),
+):
+    """Each problem's formulation (JSON + LaTeX) and program (a .py that runs on its own), with index.csv."""
+    from optagent.evaluation.export import export_run
+
+    exported = export_run(run_file, folder)
+    if as_json:
+        print_json({"dir": str(folder), "problems": [e.__dict__ for e in exported]})
+        return
+    files = sum(len(e.files) for e in exported)
+    console.print(f"{len(exported)} problems, {files} files and index.csv in {escape(str(folder))}")
+    for e in exported:
+        if not e.files:
+            console.print(f"  {escape(e.problem_id)}: no formulation and no program in its record")
 
 
 @app.command("audit")
@@ -171,7 +270,7 @@ def audit(
     dataset: str = typer.Argument(..., help="Dataset to audit."),
     references: Path = typer.Option(Path("examples/logior"), help="IR reference models (LogiOR)."),
     data_dir: Path | None = DATA,
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option("the summary and rows"),
 ):
     """Labels that disagree with reference models, and with other copies of the same benchmark."""
     from optagent.benchmarks import registry

@@ -7,8 +7,11 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
+from optagent.cli.options import json_option, make_cli_llm, positive
 from optagent.cli.output import console, print_json
-from optagent.errors import InputError
+from optagent.errors import InputError, UsageError
+
+SHOWN = 20  # dropped sources listed in the terminal; --json lists them all
 
 app = typer.Typer(help="Fine-tune local models on solver-verified data.", no_args_is_help=True)
 
@@ -31,15 +34,19 @@ def data(
     nlp4lp: bool = typer.Option(
         False, "--nlp4lp", help="Use NLP4LP's OptiMUS programs that reproduce labels."
     ),
-    runs: list[Path] = typer.Option([], "--runs", help="Benchmark run files: verified, correct answers."),
-    synth: int = typer.Option(0, help="Synthetic problems to ask the teacher for (ReSocratic style)."),
+    runs: list[Path] = typer.Option(
+        [], "--runs", metavar="<path>", help="Benchmark run file: its verified, correct answers (repeatable)."
+    ),
+    synth: int = typer.Option(0, min=0, help="Synthetic problems to ask the teacher for (ReSocratic style)."),
     teacher: str | None = typer.Option(None, help="LLM spec of the teacher for --synth."),
     eval_sets: str = typer.Option(
         "auto", help="Datasets to keep out: auto (all present but the sources), or a,b,c."
     ),
-    threshold: float = typer.Option(0.5, help="Shingle containment at or above which an example is dropped."),
+    threshold: float = typer.Option(
+        0.5, min=0.0, max=1.0, help="Shingle containment at or above which an example is dropped."
+    ),
     data_dir: Path | None = typer.Option(None, "--data-dir", help="Benchmark folder."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option("the summary, with every dropped example,"),
 ):
     """Build multi-instruction examples, drop those resembling evaluation problems, write JSONL."""
     from optagent.agent.api import default_executor
@@ -61,10 +68,8 @@ def data(
             registry.spec(e.source.split(":")[1]).benchmark for e in examples if e.source.startswith("run:")
         }
     if synth:
-        from optagent.cli.solve import make_cli_llm
-
         kept, rejected = build.synthesize(
-            make_cli_llm(teacher, None, None, 120.0, False), default_executor(), synth
+            make_cli_llm(teacher, None, None, None, False), default_executor(), synth
         )
         examples += kept
         notes += rejected
@@ -95,25 +100,46 @@ def data(
         f"{len(kept)} examples written to {escape(str(out))} {report['by_task']}; "
         f"{len(dropped)} dropped as too close to evaluation problems"
     )
-    for d in dropped[:20]:
-        console.print(f"  dropped {d.source} ~ {d.matched} (similarity {d.similarity})")
+    print_dropped(dropped)
     for note in notes:
         console.print(f"[yellow]note:[/] {escape(note)}")
 
 
+def print_dropped(dropped: list, shown: int = SHOWN) -> None:
+    """One line per source problem (its formulation, program and repair examples are dropped together), the
+    first ``shown`` of them, then how many more."""
+    by_source: dict[str, tuple[str, float, int]] = {}  # source -> (closest problem, similarity, examples)
+    for d in dropped:
+        matched, similarity, count = by_source.get(d.source, (d.matched, d.similarity, 0))
+        if d.similarity > similarity:
+            matched, similarity = d.matched, d.similarity
+        by_source[d.source] = (matched, similarity, count + 1)
+    for source, (matched, similarity, count) in list(by_source.items())[:shown]:
+        examples = f", {count} examples" if count > 1 else ""
+        console.print(f"  dropped {escape(source)} ~ {escape(matched)} (similarity {similarity}{examples})")
+    if len(by_source) > shown:
+        console.print(f"  ... and {len(by_source) - shown} more dropped sources (--json lists them all)")
+
+
 @app.command("train")
 def train(
-    base: str | None = typer.Option(None, help="Base model: a local folder or hub id."),
-    data: str | None = typer.Option(None, help="Training JSONL from `finetune data`."),
+    base: str | None = typer.Option(
+        None, help="Base model: a local folder or Hub id. Required, unless --config gives it."
+    ),
+    data: str | None = typer.Option(
+        None, help="Training JSONL from `finetune data`. Required, unless --config gives it."
+    ),
     config: Path | None = typer.Option(None, help="YAML with any TrainConfig setting; flags override it."),
     output: str | None = typer.Option(None, help="Folder for checkpoints and the adapter."),
-    lora_r: int | None = typer.Option(None, help="LoRA rank."),
-    max_steps: int | None = typer.Option(None, help="Stop after N optimiser steps."),
-    epochs: float | None = typer.Option(None, help="Epochs (when --max-steps is not given)."),
-    learning_rate: float | None = typer.Option(None, help="Learning rate."),
+    lora_r: int | None = typer.Option(None, min=1, help="LoRA rank."),
+    max_steps: int | None = typer.Option(None, min=1, help="Stop after N optimiser steps."),
+    epochs: float | None = typer.Option(
+        None, callback=positive, help="Epochs (when --max-steps is not given)."
+    ),
+    learning_rate: float | None = typer.Option(None, callback=positive, help="Learning rate."),
     qlora: bool | None = typer.Option(None, help="4-bit QLoRA (needs bitsandbytes and CUDA)."),
     resume: bool = typer.Option(False, help="Continue from the last checkpoint in --output."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option("the training metrics"),
 ):
     """LoRA SFT with trl + peft (assistant turns only); GPU when present, CPU for tiny models."""
     from optagent.finetune.train import TrainConfig
@@ -133,7 +159,9 @@ def train(
         settings = TrainConfig.from_yaml(config, **flags)
     else:
         if not base or not data:
-            raise InputError("--base and --data are required (or --config FILE.yaml)")
+            raise UsageError(
+                "--base and --data are required", hint="give both, or --config FILE.yaml that sets them"
+            )
         settings = TrainConfig(**{k: v for k, v in flags.items() if v is not None})
     metrics = run_train(settings, resume=resume)
     if as_json:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from optagent.cli.options import positive
 from optagent.cli.output import console, print_json
 from optagent.errors import InputError
 
@@ -77,7 +78,9 @@ def check(
     solution: Path = typer.Option(
         ..., "--solution", "-s", help='JSON: {"values": {...}, "objective": n} or values.'
     ),
-    tolerance: float = typer.Option(1e-6, help="Feasibility tolerance (scaled by max(1, |rhs|))."),
+    tolerance: float = typer.Option(
+        1e-6, callback=positive, help="Feasibility tolerance (scaled by max(1, |rhs|))."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ):
     """Check a candidate solution against every constraint and bound (exit code 1 if infeasible)."""
@@ -94,7 +97,9 @@ def check(
             f"{solution}: expected a JSON object", hint='{"values": {"x": {"1": 2.0}}, "objective": 5}'
         )
     values = data.get("values", data)
-    report = check_solution(load(file), values, objective=data.get("objective"), tolerance=tolerance)
+    report = check_solution(
+        load(file), values, objective=data.get("objective"), tolerance=tolerance, strict_names=True
+    )
     if as_json:
         print_json(report.model_dump())
     else:

@@ -12,6 +12,7 @@ from optagent.cli.bench import app as bench_app
 from optagent.cli.chat import chat
 from optagent.cli.finetune import app as finetune_app
 from optagent.cli.formulation import app as formulation_app
+from optagent.cli.options import tidy_help
 from optagent.cli.output import print_error
 from optagent.cli.sandbox import app as sandbox_app
 from optagent.cli.smtt import app as smtt_app
@@ -49,16 +50,21 @@ def main(
     """optagent command line."""
 
 
+def command() -> typer.core.TyperGroup:
+    """The click command tree the console script runs, with every command's help tidied."""
+    return tidy_help(typer.main.get_command(app))
+
+
 def run() -> None:
     """Console-script entry: map every failure to a message and an exit code, never a traceback."""
     try:
-        app()  # standalone: click reports usage errors itself and exits
+        command()()  # standalone: click reports usage errors itself and exits
     except FormulationInvalid as exc:
         print_error(f"{exc.message}:\n{exc.report.format()}", exc.hint)  # type: ignore[attr-defined]
         sys.exit(1)
     except OptagentError as exc:
         print_error(exc.message, exc.hint)
-        sys.exit(1)
+        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print_error("interrupted")
         sys.exit(130)

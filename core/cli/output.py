@@ -4,18 +4,50 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-console = Console()
-err_console = Console(stderr=True)
+from optagent.errors import InputError
+
+PIPE_WIDTH = 10_000  # output into a pipe or a file: lines are never hard-wrapped, table cells never cut
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """A terminal gets rich's usual wrapping at its width; a pipe or a file gets whole lines (soft wrap) and
+    tables as wide as their content, so ``| grep`` and ``> file`` see all that was printed, uncut."""
+    console = Console(stderr=stderr)
+    if console.is_terminal:
+        return console
+    return Console(stderr=stderr, width=PIPE_WIDTH, soft_wrap=True)
+
+
+console = make_console()
+err_console = make_console(stderr=True)
 
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write a file the user asked for (a report, a rendering) and say so; a path that cannot be written is
+    an input error."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}", hint="choose another path") from None
+    print_written(path)
+
+
+def print_written(*paths: object) -> None:
+    """Say which files a command wrote (on stderr, so stdout stays the command's output)."""
+    for path in paths:
+        if path:
+            err_console.print(f"wrote {escape(str(path))}", highlight=False, soft_wrap=True)
 
 
 def print_error(message: str, hint: str = "") -> None:
@@ -25,7 +57,9 @@ def print_error(message: str, hint: str = "") -> None:
 
 
 def solution_table(result: Any, *, limit: int = 60, show_zero: bool = False) -> Table:
-    """Rich table of the nonzero variable values (all when ``show_zero``)."""
+    """Rich table of the nonzero variable values (all when ``show_zero``), never "-0"."""
+    from optagent.formulations.numtext import number_text
+
     table = Table(title="Solution", show_lines=False)
     table.add_column("variable")
     table.add_column("index")
@@ -39,7 +73,7 @@ def solution_table(result: Any, *, limit: int = 60, show_zero: bool = False) -> 
                 skipped += 1
                 continue
             if shown < limit:
-                table.add_row(name, index, f"{value:.6g}")
+                table.add_row(name, index, number_text(value, 6))
             shown += 1
     if shown > limit:
         table.caption = f"{shown - limit} more nonzero values not shown (use --json)"

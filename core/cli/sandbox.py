@@ -50,7 +50,7 @@ def run(
     entry: str | None = typer.Option(None, help="Name of the function to call."),
     instances: Path | None = typer.Option(None, help="JSON list of {p, d} for --contract heuristic."),
     isolation: str | None = typer.Option(
-        None, help="auto, bwrap, unshare or rlimits [default: $OPTAGENT_SANDBOX_ISOLATION, else auto]."
+        None, help="auto, bwrap, unshare or rlimits (default: $OPTAGENT_SANDBOX_ISOLATION, else auto)."
     ),
     solver_time_limit: float | None = typer.Option(None, help="Time limit injected into solvers."),
     threads: int = typer.Option(1, help="Thread count injected into solvers."),

@@ -3,20 +3,42 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from optagent.cli.output import console, err_console, print_json
+from optagent.cli.options import json_option, make_cli_llm, positive
+from optagent.cli.output import console, err_console, print_json, print_written
 from optagent.errors import InputError
 
 app = typer.Typer(
     help="Single-machine total tardiness: heuristics, exact optima, LLM heuristic search.",
     no_args_is_help=True,
 )
-DATA = typer.Option(None, "--data-dir", help="Folder holding smtt/ [default: $OPTAGENT_BENCHMARKS].")
+DATA = typer.Option(None, "--data-dir", help="Folder holding smtt/ (default: $OPTAGENT_BENCHMARKS).")
+
+
+@contextmanager
+def _progress(label: str, total: int) -> Iterator[Callable[..., None]]:
+    """A progress bar on stderr; yields ``update(done, status="")``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import TimeRemainingColumn as Remaining
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        Remaining(),
+        TextColumn("{task.fields[status]}"),
+        console=err_console,
+    ) as progress:
+        task = progress.add_task(escape(label), total=total, status="")
+        yield lambda done, status="": progress.update(task, completed=done, status=escape(status))
 
 
 def _instances(set_name: str, data_dir: Path | None, ids: str | None, limit: int | None):
@@ -38,16 +60,20 @@ def _instances(set_name: str, data_dir: Path | None, ids: str | None, limit: int
 @app.command("eval")
 def evaluate(
     heuristic: str = typer.Option(
-        ..., "--heuristic", help="edd, spt, mdd, atc, covert, NAME+ls, ils, or FILE.py"
+        ...,
+        "--heuristic",
+        help="edd, spt, mdd, atc, covert, eddc, mddc, aug-mdd, aug-mddc, psk, panneerselvam, NAME+ls, ils, "
+        "or FILE.py",
     ),
     set_name: str = typer.Option(..., "--set", help="n20, n20-alt, n20-normal, n100, n200 or n500."),
     ids: str | None = typer.Option(None, help="Comma-separated instance ids."),
-    limit: int | None = typer.Option(None, help="Only the first N instances."),
-    ils_iterations: int = typer.Option(100, help="Rounds of the ils heuristic."),
+    limit: int | None = typer.Option(None, min=1, help="Only the first N instances."),
+    ils_iterations: int = typer.Option(100, min=0, help="Rounds of the ils heuristic."),
+    seed: int = typer.Option(0, min=0, help="Random seed of the ils heuristic."),
     md: Path | None = typer.Option(None, "--md", help="Write a Markdown report."),
     html: Path | None = typer.Option(None, "--html", help="Write a self-contained HTML report."),
     data_dir: Path | None = DATA,
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option(),
 ):
     """Score a heuristic against the stored optima: mean gap, ratio of sums, optimal hits, per class."""
     from optagent.benchmarks.smtt import evaluate as ev
@@ -57,17 +83,20 @@ def evaluate(
     if heuristic.endswith(".py"):
         result = _evaluate_file(Path(heuristic), instances, set_name)
     else:
-        result = ev.evaluate(
-            heuristic, ev.named(heuristic, ils_iterations=ils_iterations), instances, set_name
-        )
+        sequencer = ev.named(heuristic, ils_iterations=ils_iterations, seed=seed)
+        with _progress(f"{heuristic} on {set_name}", len(instances)) as update:
+            result = ev.evaluate(
+                heuristic, sequencer, instances, set_name, progress=lambda done, _total: update(done)
+            )
     if md:
         md.write_text(report.markdown([result]), encoding="utf-8")
     if html:
         html.write_text(report.html_page([result]), encoding="utf-8")
+    print_written(md, html)
     if as_json:
         print_json(result)
         return
-    console.print(report.markdown([result]), highlight=False)
+    console.print(report.markdown([result]), highlight=False, soft_wrap=True)
 
 
 def _evaluate_file(path: Path, instances: list, set_name: str) -> dict:
@@ -104,46 +133,51 @@ def _evaluate_file(path: Path, instances: list, set_name: str) -> dict:
 def exact(
     set_name: str = typer.Option(..., "--set", help="n20, n20-alt, n20-normal, n100, n200 or n500."),
     ids: str | None = typer.Option(None, help="Comma-separated instance ids."),
-    limit: int | None = typer.Option(None, help="Only the first N instances."),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="Seconds per instance (bb, mip)."),
+    limit: int | None = typer.Option(None, min=1, help="Only the first N instances."),
+    time_limit: float = typer.Option(
+        60.0, "--time-limit", callback=positive, help="Seconds per instance (bb, mip)."
+    ),
     method: str = typer.Option("bb", help="dp (n <= 25), bb (decomposition search) or mip (HiGHS)."),
     data_dir: Path | None = DATA,
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option(),
 ):
     """Solve instances exactly; per instance: optimum found, proven or not, time, and the stored optimum."""
+    import time
+
     from optagent.benchmarks.smtt.exact_bb import solve_bb
     from optagent.benchmarks.smtt.exact_dp import solve_dp
     from optagent.benchmarks.smtt.exact_mip import solve_mip
 
     if method not in ("dp", "bb", "mip"):
         raise InputError(f"unknown method {method!r}", hint="dp, bb or mip")
+    instances = _instances(set_name, data_dir, ids, limit)
     rows = []
-    for instance in _instances(set_name, data_dir, ids, limit):
-        if method == "dp":
-            import time
-
-            start = time.perf_counter()
-            value, _ = solve_dp(instance.p, instance.d)
-            row = {"value": value, "proven": True, "seconds": round(time.perf_counter() - start, 4)}
-        else:
-            solver = solve_bb if method == "bb" else solve_mip
-            r = solver(instance.p, instance.d, time_limit=time_limit)
-            row = {"value": r.value, "proven": r.proven, "seconds": round(r.seconds, 4)}
-        rows.append(
-            {
-                "id": instance.id,
-                "class": instance.group,
-                **row,
-                "stored_optimum": instance.opt,
-                "agrees": row["value"] == instance.opt if instance.opt is not None else None,
-            }
-        )
-        if not as_json:
-            err_console.print(
-                f"{instance.id}: {row['value']} ({'proven' if row['proven'] else 'not proven'}, "
-                f"{row['seconds']:.2f} s)",
-                highlight=False,
+    with _progress(f"{method} on {set_name}", len(instances)) as update:
+        for instance in instances:
+            if method == "dp":
+                start = time.perf_counter()
+                value, _ = solve_dp(instance.p, instance.d)
+                row = {"value": value, "proven": True, "seconds": round(time.perf_counter() - start, 4)}
+            else:
+                solver = solve_bb if method == "bb" else solve_mip
+                r = solver(instance.p, instance.d, time_limit=time_limit)
+                row = {"value": r.value, "proven": r.proven, "seconds": round(r.seconds, 4)}
+            rows.append(
+                {
+                    "id": instance.id,
+                    "class": instance.group,
+                    **row,
+                    "stored_optimum": instance.opt,
+                    "agrees": row["value"] == instance.opt if instance.opt is not None else None,
+                }
             )
+            if not as_json:
+                err_console.print(
+                    f"{instance.id}: {row['value']} ({'proven' if row['proven'] else 'not proven'}, "
+                    f"{row['seconds']:.2f} s)",
+                    highlight=False,
+                )
+            update(len(rows), f"{sum(r['proven'] for r in rows)} proven")
     summary = {
         "method": method,
         "set": set_name,
@@ -166,21 +200,18 @@ def discover(
     model: str | None = typer.Option(None, "--model", "-m", help="LLM spec, e.g. gpt-4o."),
     base_url: str | None = typer.Option(None, help="OpenAI-compatible server URL."),
     api_key: str | None = typer.Option(None, help="API key."),
-    budget: int = typer.Option(20, help="LLM calls in all (a rerun continues the same search)."),
+    budget: int = typer.Option(20, min=1, help="LLM calls in all (a rerun continues the same search)."),
     out: Path = typer.Option(Path("runs/smtt-discovery"), help="Folder for the log and the best heuristics."),
     test_set: str | None = typer.Option("n100", "--test-set", help="Report the best heuristic on this set."),
-    seed: int = typer.Option(0, help="Random seed of the search."),
+    seed: int = typer.Option(0, min=0, help="Random seed of the search."),
     data_dir: Path | None = DATA,
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = json_option(),
 ):
     """Evolve heuristics with an LLM; candidates run sandboxed on generated instances; resumable."""
     from optagent.agent.api import default_executor
     from optagent.benchmarks.smtt.discovery import Discovery
-    from optagent.cli.solve import make_cli_llm
 
-    if budget < 1:
-        raise InputError("--budget must be at least 1", hint="e.g. --budget 20")
-    llm = make_cli_llm(model, base_url, api_key, 120.0, False)
+    llm = make_cli_llm(model, base_url, api_key, None, False)
     if hasattr(llm, "all_temperatures"):
         llm.all_temperatures = True  # every call has its own sample index: a rerun replays from the cache
     search = Discovery(llm, default_executor(), out / "candidates.jsonl", seed=seed)

@@ -7,8 +7,19 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from optagent.cli.output import console, print_json, solution_table
-from optagent.errors import InputError, OptagentError
+from optagent.cli.options import (
+    API_KEY,
+    BASE_URL,
+    LLM_TIMEOUT,
+    MODEL,
+    NO_CACHE,
+    json_option,
+    make_cli_llm,
+    time_limit_option,
+)
+from optagent.cli.output import console, err_console, print_json, solution_table
+from optagent.cli.problem_text import read_problem_text
+from optagent.errors import OptagentError
 
 
 def register(app: typer.Typer) -> None:
@@ -24,21 +35,24 @@ def solve(
     formulation: Path | None = typer.Option(
         None, "--formulation", help="Solve a formulation JSON file (no LLM)."
     ),
-    model: str | None = typer.Option(
-        None, "--model", "-m", help="LLM spec, e.g. gpt-4o, ollama:qwen2.5:14b."
-    ),
-    base_url: str | None = typer.Option(None, help="OpenAI-compatible server URL."),
-    api_key: str | None = typer.Option(None, help="API key (else the provider's environment variable)."),
-    llm_timeout: float = typer.Option(120.0, "--llm-timeout", help="Seconds per LLM call."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the LLM response cache."),
+    model: str | None = MODEL,
+    base_url: str | None = BASE_URL,
+    api_key: str | None = API_KEY,
+    llm_timeout: float | None = LLM_TIMEOUT,
+    no_cache: bool = NO_CACHE,
     mode: str = typer.Option("full", help="full, ir, code or five-element."),
     solver: str = typer.Option("auto", help="auto, highs, scip or gurobi."),
-    budget: int = typer.Option(4, help="Repair attempts allowed."),
-    samples: int = typer.Option(1, help="Self-consistency samples."),
+    budget: int = typer.Option(4, min=0, help="Repair attempts allowed."),
+    samples: int = typer.Option(1, min=1, help="Self-consistency samples."),
     library: str = typer.Option("pyomo", help="Library for generated programs: pyomo or gurobipy."),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit in seconds."),
-    threads: int = typer.Option(1, help="Solver threads (formulation files)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON only."),
+    time_limit: float = time_limit_option(),
+    threads: int = typer.Option(1, min=1, help="Solver threads (formulation files)."),
+    isolation: str | None = typer.Option(
+        None,
+        "--isolation",
+        help="Sandbox for generated code: bwrap (default), or weaker by choice: unshare, rlimits.",
+    ),
+    as_json: bool = json_option(),
     explain: bool = typer.Option(
         False, "--explain", help="Sensitivity: duals, binding constraints, ranges, reduced costs."
     ),
@@ -53,20 +67,10 @@ def solve(
     if formulation is not None:
         _solve_formulation(formulation, solver, time_limit, threads, as_json, all_values, verbose, explain)
         return
-    if file is not None:
-        if text:
-            raise InputError("give the problem as text or with --file, not both", hint="drop one of them")
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read {file}: {exc}", hint="pass a UTF-8 text file") from None
-    if not text or not text.strip():
-        raise InputError(
-            "no problem given",
-            hint='optagent solve "A factory makes ...", or -f problem.txt, or --formulation F.json',
-        )
+    text = read_problem_text(text, file)
     from optagent.agent.config import RunConfig
     from optagent.cli.agent_output import print_answer, run_with_progress
+    from optagent.sandbox.isolation import choose, describe
 
     options = {
         "mode": mode,
@@ -76,6 +80,7 @@ def solve(
         "code_library": library,
     }
     RunConfig(samples=samples, **options)  # bad settings are reported before any LLM is contacted
+    err_console.print(describe(choose(isolation)), highlight=False)  # the sandbox level in force
     llm = make_cli_llm(model, base_url, api_key, llm_timeout, no_cache)
     answer = run_with_progress(text, llm, samples=samples, quiet=as_json, **options)
     extra = _explain_answer(answer, solver, time_limit) if explain else None
@@ -86,14 +91,6 @@ def solve(
         if explain:
             _print_explanation(extra)
     raise typer.Exit(0 if answer.ok else 1)
-
-
-def make_cli_llm(
-    model: str | None, base_url: str | None, api_key: str | None, timeout: float, no_cache: bool
-):
-    from optagent.agent.llm import make_llm
-
-    return make_llm(model=model, base_url=base_url, api_key=api_key, timeout=timeout, cache=not no_cache)
 
 
 def _solve_formulation(
@@ -241,7 +238,7 @@ def _interval(rng) -> str:
     return f"{'-inf' if lo is None else f'{lo:.6g}'} .. {'+inf' if hi is None else f'{hi:.6g}'}"
 
 
-def solvers(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")):
+def solvers(as_json: bool = json_option("the list")):
     """List solver backends, whether they are installed, and what they solve."""
     from rich.table import Table
 
