@@ -97,6 +97,10 @@ def checks(
             f"agreement: formulation {ir_obj:.10g} and program {code_obj:.10g} "
             + (f"agree (relative tolerance {cfg.tolerance:g})" if same else "disagree")
         )
+    if (ir or {}).get("termination") == "infeasible" and ((code or {}).get("solution") or {}).get(
+        "status"
+    ) == "infeasible":
+        out.append("agreement: the formulation and the program both prove the model infeasible")
     if cross is not None:
         out.append("feasibility: " + cross.describe())
     built = state.get("readings") or []

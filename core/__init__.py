@@ -1,4 +1,4 @@
-"""optagent: natural-language optimization problems to verified mathematical models.
+"""optagent: natural-language optimization problems to checked mathematical models.
 
     import optagent
     answer = optagent.solve("A furniture maker ...", model="gpt-4o")

@@ -250,15 +250,17 @@ def _decide(pid: str, label: float, sense: str, probes: list[_Probe], solver: _S
         )
     excluded = [p for p in probes if p.at_label == "infeasible"]
     if probes and len(excluded) == len(probes):
-        optima = [p.optimum for p in probes if p.optimum is not None]
+        solved = [p for p in probes if p.optimum is not None]
+        optima = [p.optimum for p in solved]
         if not optima:
             states = ", ".join(sorted({p.no_solution or "infeasible" for p in probes}))
             return done("d", f"no solution of the agent's: every reading is {states}")
         if all(_better(label, v, sense) for v in optima):
-            best = min(optima) if sense == "minimize" else max(optima)
+            best = (min if sense == "minimize" else max)(solved, key=lambda p: p.optimum)
             side = "below" if sense == "minimize" else "above"
+            shown = number(best.optimum) + ("" if best.proven else ", not proven optimal")
             return done(
-                "b", f"{side} the {word} of every reading (best {number(best)}) by {_diff(label, best)}"
+                "b", f"{side} the {word} of every reading (best {shown}) by {_diff(label, best.optimum)}"
             )
         shown = ", ".join(number(v) for v in optima)
         return done("e", f"worse than the {word} ({shown}), yet infeasible in every reading")

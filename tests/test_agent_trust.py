@@ -382,3 +382,29 @@ def test_odd_lean_replies_become_feedback(reply, pool):
     answer, llm = run(pool, replies, mode="lean", budget=1)
     assert answer.route[0] == "lean:invalid" and answer.steps[0].feedback
     assert "What is wrong with it" in llm.calls[1].prompt_text
+
+
+# -- a model that is infeasible as stated is answered as such, not repaired into failure
+INFEASIBLE_MODEL = formulation_with(
+    constraints=FORMULATION["constraints"] + [{"name": "minimum_tables", "expr": "make['table'] >= 100"}]
+)
+INFEASIBLE_CODE = program("return {'status': 'infeasible'}  # the program proves it on its own")
+
+
+def test_both_paths_proving_infeasibility_is_an_agreed_infeasible_answer(pool):
+    answer, llm = run(pool, {"formulate": [INFEASIBLE_MODEL], "code_from_text": [INFEASIBLE_CODE]})
+    assert answer.verdict == "agreed" and answer.status == "infeasible" and answer.objective is None
+    assert answer.route[-1] == "diagnose:answer" and "repair" not in " ".join(answer.route)
+    assert any("both prove the model infeasible" in c for c in answer.checks)
+    assert [c.tag for c in llm.calls] == ["formulate", "code_from_text"]
+
+
+@pytest.mark.parametrize("mode", ["ir", "full"])
+def test_a_model_that_stays_infeasible_after_the_repairs_is_answered_infeasible(pool, mode):
+    replies = {"formulate": [INFEASIBLE_MODEL], "repair_formulation": [INFEASIBLE_MODEL]}
+    if mode == "full":
+        replies["code_from_text"] = [program("raise RuntimeError('no program')")] * 3
+        replies["repair_code"] = [program("raise RuntimeError('no program')")] * 3
+    answer, _ = run(pool, replies, mode=mode, budget=1)
+    assert answer.verdict == "solved" and answer.status == "infeasible"
+    assert "diagnose:repair-formulation" in answer.route and answer.route[-1] == "diagnose:answer"

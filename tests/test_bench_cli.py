@@ -49,7 +49,7 @@ def mini_run(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("mini")
     out = folder / "mini-full.jsonl"
     proc = bench_run(folder, out)
-    assert "5 records" in proc.stdout and "strict accuracy 4/5" in proc.stdout
+    assert "5 records" in proc.stdout and "strict accuracy 5/5" in proc.stdout
     return out
 
 
@@ -115,8 +115,9 @@ def test_the_replayed_run_answers_and_records_each_problem(mini_run):
         assert record["dataset"] == os.path.normpath(str(MINI))
         assert record["dataset_hash"] == registry.version_hash(registry.load(str(MINI)))
         assert record["subset_ids"] is None
-        if row["answer"] is None:  # the agent repairs an infeasible model instead of reporting it
-            assert record["verdict"] == "failed" and not record["scores"]["strict"]
+        if row["answer"] is None:  # the formulation and the program both prove it infeasible
+            assert record["verdict"] == "agreed" and record["predicted"]["status"] == "infeasible"
+            assert record["scores"]["strict"] and record["attempts"][-1] == "diagnose:answer"
         else:
             assert record["scores"]["strict"] and record["predicted"]["objective"] == pytest.approx(
                 row["answer"]

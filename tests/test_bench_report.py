@@ -245,6 +245,19 @@ def test_triage_does_not_trust_the_program_value_as_the_formulation_optimum():
     assert found.case == "b" and "best 11" in found.finding and found.solves == 1
 
 
+def test_triage_says_when_the_best_optimum_it_quotes_is_not_proven():
+    from optagent.evaluation.triage import _decide, _Probe, _Solves
+
+    probes = [
+        _Probe("as formulated", optimum=53.15, proven=False, at_label="infeasible"),  # time-limited
+        _Probe("per week", optimum=60.0, proven=True, at_label="infeasible"),
+    ]
+    found = _decide("p", 35.0, "minimize", probes, _Solves(2.0))
+    assert found.case == "b" and "best 53.15, not proven optimal" in found.finding
+    probes[0].proven = True
+    assert "best 53.15)" in _decide("p", 35.0, "minimize", probes, _Solves(2.0)).finding
+
+
 # --- the report ---------------------------------------------------------------------------------------
 
 

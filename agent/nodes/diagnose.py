@@ -140,6 +140,9 @@ def diagnose(state: AgentState, deps: Deps) -> dict[str, Any]:
     code_ok = bool(code) and code.get("status") == "ok" and solution.get("objective") is not None
     ir_obj, code_obj = (ir or {}).get("objective"), solution.get("objective")
     uses_ir = cfg.uses_ir and formulation is not None
+    ir_infeasible = bool(ir) and ir.get("termination") == "infeasible"
+    code_infeasible = bool(code) and code.get("status") == "ok" and solution.get("status") == "infeasible"
+    stays_infeasible = "the model is still infeasible after the repairs; the answer is: infeasible"
 
     if ir_ok and uses_ir:
         hits = _implausible(state, formulation, ir)
@@ -158,6 +161,7 @@ def diagnose(state: AgentState, deps: Deps) -> dict[str, Any]:
             "formulation",
             _feedback(state, "solve_ir", "the formulation has no solution"),
             "the formulation did not solve",
+            d.answer("solved", "formulation", stays_infeasible) if ir_infeasible else None,
         )
 
     if cfg.mode == "code" or formulation is None:
@@ -172,6 +176,7 @@ def diagnose(state: AgentState, deps: Deps) -> dict[str, Any]:
             "code",
             _feedback(state, "run_code", _feedback(state, "write_code", "the program failed")),
             "the program did not produce a solution",
+            d.answer("solved", "program", stays_infeasible) if code_infeasible else None,
         )
 
     if cfg.mode == "five-element":
@@ -198,6 +203,12 @@ def diagnose(state: AgentState, deps: Deps) -> dict[str, Any]:
         return d.repair("code", feedback, "the program deviates from the formulation", fallback)
 
     # full and lean: the formulation and a program, cross-checked
+    if ir_infeasible and code_infeasible:
+        return d.answer(
+            "agreed" if cfg.independent else "solved",
+            "formulation",
+            "the formulation and the program both prove the model infeasible",
+        )
     if ir_ok and code_ok:
         d.cross = diagnosis.check_program_solution(formulation, solution.get("variables", {}), code_obj)
         if diagnosis.agree(code_obj, ir_obj, cfg.tolerance):
@@ -244,4 +255,5 @@ def diagnose(state: AgentState, deps: Deps) -> dict[str, Any]:
         "formulation",
         _feedback(state, "solve_ir", "the formulation did not solve"),
         "neither the formulation nor the program produced a solution",
+        d.answer("solved", "formulation", stays_infeasible) if ir_infeasible else None,
     )

@@ -35,7 +35,7 @@ def data(
         False, "--nlp4lp", help="Use NLP4LP's OptiMUS programs that reproduce labels."
     ),
     runs: list[Path] = typer.Option(
-        [], "--runs", metavar="<path>", help="Benchmark run file: its verified, correct answers (repeatable)."
+        [], "--runs", metavar="<path>", help="Benchmark run file: its agreed, correct answers (repeatable)."
     ),
     synth: int = typer.Option(0, min=0, help="Synthetic problems to ask the teacher for (ReSocratic style)."),
     teacher: str | None = typer.Option(None, help="LLM spec of the teacher for --synth."),

@@ -21,7 +21,7 @@ from optagent.errors import FormulationInvalid, OptagentError
 
 app = typer.Typer(
     name="optagent",
-    help="Turn optimization problems into verified mathematical models, and solve them.",
+    help="Turn optimization problems into checked mathematical models, and solve them.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
