@@ -15,6 +15,7 @@ the same solve through Pyomo (the path before the direct one); ``direct_*`` = th
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.metadata
 import platform
 import time
@@ -84,9 +85,15 @@ def direct_highspy(n: int) -> tuple[float, float, float]:
 
 
 def timed(fn) -> tuple[float, object]:
-    t = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t, out
+    """Seconds of one call, with the garbage collector run before and paused during it (as timeit does)."""
+    gc.collect()
+    gc.disable()
+    try:
+        t = time.perf_counter()
+        out = fn()
+        return time.perf_counter() - t, out
+    finally:
+        gc.enable()
 
 
 def measure(n: int, pyomo: bool) -> dict[str, float]:
@@ -102,7 +109,12 @@ def measure(n: int, pyomo: bool) -> dict[str, float]:
     out["sens_total"], _ = timed(lambda: solve(f, solver="highs", sensitivity=True))
     if pyomo:
         out["pyomo_total"], _ = timed(lambda: solve(f, solver="highs", path="pyomo"))
-    out["direct_build"], out["direct_solve"], objective = direct_highspy(n)
+    gc.collect()
+    gc.disable()
+    try:
+        out["direct_build"], out["direct_solve"], objective = direct_highspy(n)
+    finally:
+        gc.enable()
     out["direct_total"] = out["direct_build"] + out["direct_solve"]
     out["same_obj"] = abs(result.objective - objective) <= 1e-6 * (1 + abs(objective))
     return out
