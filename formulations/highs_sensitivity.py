@@ -123,7 +123,7 @@ def _columns(lw: Lowered, sol: Any, ranging: Any) -> list[VariableSensitivity]:
         for index in (key_strings(lw, block.name) if block.indexed else [""])
     ]
     return [
-        VariableSensitivity(name, index, value, cost, rc, rng)
+        VariableSensitivity(name, index, value, rc, rng, cost=cost)
         for (name, index), value, cost, rc, rng in zip(
             labels, values, (lw.cost + 0.0).tolist(), reduced, ranges
         )

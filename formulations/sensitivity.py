@@ -26,7 +26,7 @@ costs, no ranging).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -45,12 +45,12 @@ class ConstraintSensitivity:
     name: str
     index: str
     activity: float
-    rhs: float
     dual: float
     slack: float
     binding: bool
     rhs_range: Range | None = None
-    rhs_term: str | None = None
+    rhs: float = field(default=0.0, kw_only=True)
+    rhs_term: str | None = field(default=None, kw_only=True)
 
     @property
     def label(self) -> str:
@@ -64,9 +64,9 @@ class VariableSensitivity:
     name: str
     index: str
     value: float
-    cost: float
     reduced_cost: float
     cost_range: Range | None = None
+    cost: float = field(default=0.0, kw_only=True)
 
     @property
     def label(self) -> str:
