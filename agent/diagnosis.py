@@ -10,42 +10,37 @@ from typing import Any
 from optagent.errors import OptagentError
 from optagent.formulations import Formulation, validate
 from optagent.formulations.check import check_solution
+from optagent.formulations.conflict import find_conflict
 from optagent.formulations.evaluate import key_str, norm
 from optagent.formulations.prepare import prepare
-from optagent.formulations.solve import solve
 
-MAX_CONFLICT_PROBES = 15
 _KEY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[(.*)\])?\s*$")
 _NUMERIC = re.compile(r"^[-+]?\d+(\.\d*)?$")
 
 
 def conflicting_constraints(formulation: Formulation, solver: str, time_limit: float = 5.0) -> list[str]:
-    """Constraints whose removal alone makes an infeasible model feasible (deletion probes, small models)."""
-    found = []
-    for c in formulation.constraints[:MAX_CONFLICT_PROBES]:
-        relaxed = formulation.model_copy(
-            update={"constraints": [d for d in formulation.constraints if d is not c]}
-        )
-        try:
-            result = solve(relaxed, solver=solver, time_limit=time_limit)
-        except OptagentError:
-            continue
-        if result.has_solution:
-            found.append(c.name)
-    return found
+    """Rows (``name[index]``) that cannot all hold together: ``optagent.formulations.conflict``."""
+    try:
+        conflict = find_conflict(formulation, solver=solver, time_limit=time_limit)
+    except OptagentError:
+        return []
+    return conflict.labels() if conflict else []
 
 
 def infeasible_feedback(formulation: Formulation, solver: str) -> str:
-    names = conflicting_constraints(formulation, solver)
+    """The conflicting rows (``optagent.formulations.conflict``, the same function chat and the CLI use)."""
+    try:
+        conflict = find_conflict(formulation, solver=solver, time_limit=5.0)
+    except OptagentError:
+        conflict = None
     text = "The formulation is infeasible: no values satisfy all constraints."
-    if names:
+    if conflict and conflict.rows:
         text += (
-            f" Removing any one of these constraints makes it feasible, so the conflict involves them: "
-            f"{', '.join(names)}. Check their direction (<= vs >=), right-hand sides and units "
-            "against the problem."
+            f" These constraint rows cannot all hold together: {conflict.summary()}. Check their direction "
+            "(<= vs >=), right-hand sides and units against the problem."
         )
     else:
-        text += " No single constraint explains it; check bounds, data values and units against the problem."
+        text += " No conflicting set of constraints was isolated; check bounds, data values and units."
     return text
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from optagent.formulations.evaluate import key_str
+from optagent.formulations.sensitivity import Sensitivity
 
 
 class Termination(str, Enum):
@@ -44,6 +45,7 @@ class SolveResult(BaseModel):
     gap: float | None = Field(None, description="Relative gap |objective - bound| / max(1, |objective|).")
     values: Values = Field(default_factory=dict)
     solver: str
+    path: str = Field("", description="'direct' (the model passed to highspy as arrays) or 'pyomo'.")
     solver_version: str = ""
     problem_class: str = ""
     num_variables: int = 0
@@ -53,6 +55,9 @@ class SolveResult(BaseModel):
     wall_time: float = 0.0
     build_time: float = 0.0
     messages: list[str] = Field(default_factory=list, description="Notes such as solver fallbacks.")
+    sensitivity: Sensitivity | None = Field(
+        None, description="Duals, reduced costs, slacks and ranges (see optagent.formulations.sensitivity)."
+    )
     log_tail: str = ""
 
     @property

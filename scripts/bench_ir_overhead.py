@@ -1,12 +1,21 @@
 """Measure the IR's overhead: validation, compilation and solve of generated transportation models,
 against the same model built directly with highspy's array API. Prints one row per size.
 
-    python scripts/bench_ir_overhead.py [--sizes 10 50 100 200] [--repeat 3]
+    python scripts/bench_ir_overhead.py [--sizes 10 50 100 200] [--repeat 3] [--no-pyomo]
+
+Columns (seconds, the best of --repeat interleaved rounds): ``validate`` = validate(f); ``prepare`` =
+prepare(f), the parse/resolve step solve() shares with validation; ``lower`` = prepared model -> arrays (the
+direct path's build); ``ir_solve`` = HiGHS run plus mapping values back; ``ir_total`` = solve(f,
+solver="highs") with default settings (direct path; sensitivity automatic, i.e. off above 10,000 rows +
+columns); ``prep_share`` = prepare / ir_total; ``sens_extra`` = what sensitivity=True adds; ``pyomo_total`` =
+the same solve through Pyomo (the path before the direct one); ``direct_*`` = the hand-built highspy model;
+``total_ratio`` = ir_total / direct_total.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.metadata
 import platform
 import time
@@ -15,7 +24,7 @@ import highspy
 import numpy as np
 
 from optagent.formulations import Formulation, validate
-from optagent.formulations.compile_pyomo import compile_prepared
+from optagent.formulations.lower import lower
 from optagent.formulations.prepare import prepare
 from optagent.formulations.solve import solve
 
@@ -75,31 +84,64 @@ def direct_highspy(n: int) -> tuple[float, float, float]:
     return t1 - t0, t2 - t1, h.getInfo().objective_function_value
 
 
-def best(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
+def timed(fn) -> tuple[float, object]:
+    """Seconds of one call, with the garbage collector run before and paused during it (as timeit does)."""
+    gc.collect()
+    gc.disable()
+    try:
         t = time.perf_counter()
         out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
+        return time.perf_counter() - t, out
+    finally:
+        gc.enable()
+
+
+def measure(n: int, pyomo: bool) -> dict[str, float]:
+    """One round of every measurement at size n (rounds are interleaved so load drifts hit all alike)."""
+    f = formulation(n)
+    out: dict[str, float] = {}
+    out["validate"], _ = timed(lambda: validate(f))
+    out["prepare"], prep = timed(lambda: prepare(f))
+    out["lower"], _ = timed(lambda: lower(prep))
+    out["ir_total"], result = timed(lambda: solve(f, solver="highs"))
+    assert result.path == "direct", result.messages
+    out["ir_solve"] = result.wall_time - result.build_time  # HiGHS run and values mapped back
+    out["sens_total"], _ = timed(lambda: solve(f, solver="highs", sensitivity=True))
+    if pyomo:
+        out["pyomo_total"], _ = timed(lambda: solve(f, solver="highs", path="pyomo"))
+    gc.collect()
+    gc.disable()
+    try:
+        out["direct_build"], out["direct_solve"], objective = direct_highspy(n)
+    finally:
+        gc.enable()
+    out["direct_total"] = out["direct_build"] + out["direct_solve"]
+    out["same_obj"] = abs(result.objective - objective) <= 1e-6 * (1 + abs(objective))
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10, 25, 50, 100, 200])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-pyomo", action="store_true", help="skip the Pyomo path (slow at large sizes)")
     args = ap.parse_args()
     print(f"# transportation n x n, highspy {importlib.metadata.version('highspy')}, threads=1, best of")
     print(
-        f"# {args.repeat} runs, Python {platform.python_version()} on {platform.machine()}; times in seconds"
+        f"# {args.repeat} interleaved rounds, Python {platform.python_version()} on {platform.machine()}; "
+        "times in seconds"
     )
     header = (
         "n",
         "vars",
         "validate",
-        "compile",
+        "prepare",
+        "lower",
         "ir_solve",
         "ir_total",
+        "prep_share",
+        "sens_extra",
+        "pyomo_total",
         "direct_build",
         "direct_solve",
         "direct_total",
@@ -109,29 +151,25 @@ def main() -> None:
     )
     print(" | ".join(header))
     for n in args.sizes:
-        f = formulation(n)
-        t_val, _ = best(lambda f=f: validate(f), args.repeat)
-        t_comp, _ = best(lambda f=f: compile_prepared(prepare(f)), args.repeat)
-        t_total, result = best(lambda f=f: solve(f, solver="highs"), args.repeat)
-        ir_solve = result.wall_time - result.build_time  # solver call incl. Pyomo's hand-over to HiGHS
-        runs = [direct_highspy(n) for _ in range(args.repeat)]
-        d_build = min(r[0] for r in runs)
-        d_solve = min(r[1] for r in runs)
-        d_total = min(r[0] + r[1] for r in runs)
-        same = abs(result.objective - runs[0][2]) <= 1e-6 * (1 + abs(runs[0][2]))
+        rounds = [measure(n, not args.no_pyomo) for _ in range(args.repeat)]
+        t = {k: min(r[k] for r in rounds) for k in rounds[0] if k != "same_obj"}
         row = (
             n,
             n * n,
-            f"{t_val:.3f}",
-            f"{t_comp:.3f}",
-            f"{ir_solve:.3f}",
-            f"{t_total:.3f}",
-            f"{d_build:.4f}",
-            f"{d_solve:.4f}",
-            f"{d_total:.4f}",
-            f"{t_comp / d_build:.0f}x",
-            f"{t_total / d_total:.1f}x",
-            same,
+            f"{t['validate']:.3f}",
+            f"{t['prepare']:.3f}",
+            f"{t['lower']:.3f}",
+            f"{t['ir_solve']:.3f}",
+            f"{t['ir_total']:.3f}",
+            f"{t['prepare'] / t['ir_total']:.0%}",
+            f"{t['sens_total'] - t['ir_total']:+.3f}",
+            f"{t['pyomo_total']:.3f}" if "pyomo_total" in t else "-",
+            f"{t['direct_build']:.4f}",
+            f"{t['direct_solve']:.4f}",
+            f"{t['direct_total']:.4f}",
+            f"{t['lower'] / t['direct_build']:.0f}x",
+            f"{t['ir_total'] / t['direct_total']:.1f}x",
+            all(r["same_obj"] for r in rounds),
         )
         print(" | ".join(map(str, row)), flush=True)
 

@@ -86,7 +86,7 @@ def test_chat_through_stdin_covers_a_whole_session(tmp_path):
     # an infeasible what-if is said plainly, with the constraints that conflict
     assert "agreed · scenario tables>=100 · infeasible" in out
     assert "The changed model is infeasible: no plan satisfies every constraint." in out
-    assert "Removing any one of these constraints makes it feasible: min_tables." in out
+    assert "These constraints cannot all hold together: shop_hours[finishing], min_tables." in out
     # undo restores the previous objective, twice
     assert "now at scenario carpentry+100: objective 2300 (optimal, agreed)" in out
     assert "now at scenario base: objective 2200 (optimal, agreed)" in out

@@ -136,9 +136,8 @@ def test_conflicts_come_from_the_solver_area_when_it_provides_them(monkeypatch):
             "constraints": [*FORMULATION["constraints"], {"name": "t", "expr": "make['table'] >= 100"}],
         }
     )
-    assert (
-        chat_check.conflict(infeasible, "auto")
-        == "Removing any one of these constraints makes it feasible: t."
+    assert chat_check.conflict(infeasible, "auto") == (
+        "These constraints cannot all hold together: shop_hours[finishing], t."
     )
     module = types.ModuleType("optagent.formulations.conflict")
     module.find_conflict = lambda formulation, solver: [{"name": "shop_hours", "index": "carpentry"}, "t"]

@@ -79,14 +79,14 @@ def test_infeasible_what_if_is_said_plainly_with_the_conflict(pool):
     turn = session.send("we must make at least 100 tables")
     assert turn.kind == "modified" and turn.status == "infeasible" and turn.scenario == "tables>=100"
     assert "The changed model is infeasible: no plan satisfies every constraint." in turn.text
-    assert turn.conflict == "Removing any one of these constraints makes it feasible: min_tables."
+    assert turn.conflict == "These constraints cannot all hold together: shop_hours[finishing], min_tables."
     assert turn.verdict == "agreed"  # the independent program finds it infeasible too
     assert "also finds it infeasible" in " ".join(turn.checks)
     assert session.objective is None and not turn.changes  # no plan, so no decision lines
     session.send("why?")  # the next prompt carries the solve status and the conflict
     prompt = session.llm.calls[-1].prompt_text
     assert "Current scenario: base -> tables>=100" in prompt and "status: infeasible" in prompt
-    assert "Removing any one of these constraints makes it feasible: min_tables." in prompt
+    assert "These constraints cannot all hold together: shop_hours[finishing], min_tables." in prompt
     assert "user: we must make at least 100 tables" in prompt  # the conversation so far
 
 

@@ -19,6 +19,7 @@ from optagent.cli.options import (
 )
 from optagent.cli.output import console, err_console, print_json, solution_table
 from optagent.cli.problem_text import read_problem_text
+from optagent.errors import OptagentError
 
 
 def register(app: typer.Typer) -> None:
@@ -52,6 +53,9 @@ def solve(
         help="Sandbox for generated code: bwrap (default), or weaker by choice: unshare, rlimits.",
     ),
     as_json: bool = json_option(),
+    explain: bool = typer.Option(
+        False, "--explain", help="Sensitivity: duals, binding constraints, ranges, reduced costs."
+    ),
     all_values: bool = typer.Option(False, "--all", help="Show zero-valued variables too."),
     verbose: bool = typer.Option(
         False, "--verbose", "-v", help="Show the solver log tail / every step's feedback."
@@ -61,7 +65,7 @@ def solve(
     if formulation is None and file is not None and file.suffix.lower() == ".json":
         formulation, file = file, None
     if formulation is not None:
-        _solve_formulation(formulation, solver, time_limit, threads, as_json, all_values, verbose)
+        _solve_formulation(formulation, solver, time_limit, threads, as_json, all_values, verbose, explain)
         return
     text = read_problem_text(text, file)
     from optagent.agent.config import RunConfig
@@ -79,24 +83,40 @@ def solve(
     err_console.print(describe(choose(isolation)), highlight=False)  # the sandbox level in force
     llm = make_cli_llm(model, base_url, api_key, llm_timeout, no_cache)
     answer = run_with_progress(text, llm, samples=samples, quiet=as_json, **options)
+    extra = _explain_answer(answer, solver, time_limit) if explain else None
     if as_json:
-        print_json(answer.to_dict())
+        print_json({**answer.to_dict(), **({"explain": extra} if extra else {})})
     else:
         print_answer(answer, all_values=all_values, verbose=verbose)
+        if explain:
+            _print_explanation(extra)
     raise typer.Exit(0 if answer.ok else 1)
 
 
 def _solve_formulation(
-    path: Path, solver: str, time_limit: float, threads: int, as_json: bool, all_values: bool, verbose: bool
+    path: Path,
+    solver: str,
+    time_limit: float,
+    threads: int,
+    as_json: bool,
+    all_values: bool,
+    verbose: bool,
+    explain: bool,
 ) -> None:
     from optagent.formulations.model import Formulation
     from optagent.formulations.render import render_text
     from optagent.formulations.solve import solve as run_solve
 
     f = Formulation.load(path)
-    result = run_solve(f, solver=solver, time_limit=time_limit, threads=threads)
+    result = run_solve(
+        f, solver=solver, time_limit=time_limit, threads=threads, sensitivity=True if explain else None
+    )
+    conflict = _conflict(f, result, solver)
     if as_json:
-        print_json(result.model_dump(mode="json"))
+        data = result.model_dump(mode="json")
+        if conflict is not None:
+            data["conflict"] = _conflict_json(conflict)
+        print_json(data)
         raise typer.Exit(0 if result.has_solution else 1)
     typer.echo(render_text(f) + "\n")
     for message in result.messages:
@@ -107,13 +127,115 @@ def _solve_formulation(
         f"[{color}]status: {status}[/]  solver: {result.solver} {result.solver_version}  "
         f"class: {result.problem_class}  time: {result.wall_time:.3f}s"
     )
+    if conflict is not None:
+        console.print(f"[bold red]conflict:[/] {escape(conflict.summary())}", soft_wrap=True)
+        console.print(f"[dim]{escape(conflict.note)}{'' if conflict.minimal else ' (may not be minimal)'}[/]")
     if result.objective is not None:
         bound = f"  bound: {result.bound:.10g}  gap: {result.gap:.2e}" if result.bound is not None else ""
         console.print(f"objective: [bold]{result.objective:.10g}[/]{bound}")
         console.print(solution_table(result, show_zero=all_values))
+    if explain and result.sensitivity is not None:
+        print_sensitivity(result.sensitivity)
     if verbose and result.log_tail:
         typer.echo(result.log_tail)
     raise typer.Exit(0 if result.has_solution else 1)
+
+
+def _conflict(formulation, result, solver: str):
+    """The conflicting rows of an infeasible formulation (None otherwise)."""
+    if result.termination.value != "infeasible":
+        return None
+    from optagent.formulations.conflict import find_conflict
+
+    try:
+        return find_conflict(formulation, solver=solver, time_limit=min(result.time_limit, 10.0))
+    except OptagentError as exc:
+        result.messages.append(f"no conflict isolated: {exc.message}")
+        return None
+
+
+def _conflict_json(conflict) -> dict:
+    return conflict.model_dump(mode="json") | {"summary": conflict.summary()}
+
+
+def _explain_answer(answer, solver: str, time_limit: float) -> dict | None:
+    """Sensitivity (or the conflict) of an agent answer's formulation, re-solved for it; never loses the
+    answer (a formulation that cannot be solved again gives a note)."""
+    if not answer.formulation:
+        return None
+    from optagent.formulations.model import Formulation
+    from optagent.formulations.solve import solve as run_solve
+
+    try:
+        f = Formulation.from_data(answer.formulation)
+        result = run_solve(f, solver=solver, time_limit=time_limit, sensitivity=True)
+        conflict = _conflict(f, result, solver)
+    except OptagentError as exc:
+        return {"sensitivity": None, "conflict": None, "messages": [f"nothing to explain: {exc.message}"]}
+    return {
+        "sensitivity": result.sensitivity.model_dump(mode="json") if result.sensitivity else None,
+        "conflict": _conflict_json(conflict) if conflict else None,
+        "messages": result.messages,
+    }
+
+
+def _print_explanation(extra: dict | None) -> None:
+    from optagent.formulations.sensitivity import Sensitivity
+
+    if not extra:
+        console.print("[yellow]note:[/] no formulation to explain")
+        return
+    if extra["conflict"]:
+        console.print(f"[bold red]conflict:[/] {escape(extra['conflict']['summary'])}", soft_wrap=True)
+    if extra["sensitivity"]:
+        print_sensitivity(Sensitivity.model_validate(extra["sensitivity"]))
+    for message in extra["messages"]:
+        console.print(f"[yellow]note:[/] {escape(message)}", soft_wrap=True)
+
+
+def print_sensitivity(sens, limit: int = 60) -> None:
+    """The readable sensitivity report: sentences for what binds, then the row and column tables."""
+    from rich.table import Table
+
+    console.print(f"\n[bold]Sensitivity[/] ({escape(sens.basis_text)}; objective: {sens.sense})")
+    for line in sens.statements():
+        console.print(f"  {escape(line)}", soft_wrap=True)
+    rows = Table(title="Constraints (dual: objective change per unit more of the constant)")
+    for col in ("row", "constant", "slack", "binds", "dual", "dual valid for"):
+        rows.add_column(col, justify="left" if col == "row" else "right")
+    for c in sens.constraints[:limit]:
+        rows.add_row(
+            escape(c.label),
+            f"{c.rhs:.6g}",
+            f"{c.slack:.6g}",
+            "yes" if c.binding else "",
+            f"{c.dual:.6g}",
+            _interval(c.rhs_range),
+        )
+    if len(sens.constraints) > limit:
+        rows.caption = f"{len(sens.constraints) - limit} more rows (use --json)"
+    console.print(rows)
+    cols = Table(title="Variables (reduced cost: objective change per unit more)")
+    for col in ("variable", "value", "cost", "reduced cost", "optimal for cost in"):
+        cols.add_column(col, justify="left" if col == "variable" else "right")
+    for v in sens.variables[:limit]:
+        cols.add_row(
+            escape(v.label),
+            f"{v.value:.6g}",
+            f"{v.cost:.6g}",
+            f"{v.reduced_cost:.6g}",
+            _interval(v.cost_range),
+        )
+    if len(sens.variables) > limit:
+        cols.caption = f"{len(sens.variables) - limit} more columns (use --json)"
+    console.print(cols)
+
+
+def _interval(rng) -> str:
+    if rng is None:
+        return "-"
+    lo, hi = rng
+    return f"{'-inf' if lo is None else f'{lo:.6g}'} .. {'+inf' if hi is None else f'{hi:.6g}'}"
 
 
 def solvers(as_json: bool = json_option("the list")):
