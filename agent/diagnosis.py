@@ -41,7 +41,10 @@ def infeasible_feedback(formulation: Formulation, solver: str) -> str:
         )
     else:
         text += " No conflicting set of constraints was isolated; check bounds, data values and units."
-    return text
+    return text + (
+        " If the problem as stated really admits no solution, answer with the same formulation unchanged: "
+        "it is then reported as infeasible."
+    )
 
 
 def unbounded_feedback(formulation: Formulation) -> str:

@@ -15,6 +15,7 @@ class AgentState(TypedDict, total=False):
     formulation_draft: str  # the last formulation reply, valid or not (for repair prompts)
     extras: dict[str, Any]  # what the formulate/lean reply says besides the model (see agent/extras.py)
     coverage_sent: bool  # the unused-numbers feedback has gone back to formulate (once per run)
+    stands_infeasible: bool  # a repair returned the infeasible formulation unchanged: infeasible as stated
     ir_result: dict[str, Any] | None  # SolveResult as data
     readings: list[dict[str, Any]]  # every reading built and solved (see agent/nodes/readings.py)
     code: str | None

@@ -399,12 +399,33 @@ def test_both_paths_proving_infeasibility_is_an_agreed_infeasible_answer(pool):
     assert [c.tag for c in llm.calls] == ["formulate", "code_from_text"]
 
 
+STILL_INFEASIBLE_MODEL = formulation_with(
+    constraints=FORMULATION["constraints"] + [{"name": "minimum_tables", "expr": "make['table'] >= 90"}]
+)
+
+
 @pytest.mark.parametrize("mode", ["ir", "full"])
 def test_a_model_that_stays_infeasible_after_the_repairs_is_answered_infeasible(pool, mode):
-    replies = {"formulate": [INFEASIBLE_MODEL], "repair_formulation": [INFEASIBLE_MODEL]}
+    replies = {"formulate": [INFEASIBLE_MODEL], "repair_formulation": [STILL_INFEASIBLE_MODEL]}
     if mode == "full":
         replies["code_from_text"] = [program("raise RuntimeError('no program')")] * 3
         replies["repair_code"] = [program("raise RuntimeError('no program')")] * 3
     answer, _ = run(pool, replies, mode=mode, budget=1)
     assert answer.verdict == "solved" and answer.status == "infeasible"
     assert "diagnose:repair-formulation" in answer.route and answer.route[-1] == "diagnose:answer"
+
+
+def test_a_repair_that_keeps_the_infeasible_formulation_ends_the_run_as_infeasible(pool):
+    replies = {"formulate": [INFEASIBLE_MODEL], "repair_formulation": [INFEASIBLE_MODEL]}
+    answer, llm = run(pool, replies, mode="ir", budget=4)
+    assert answer.verdict == "solved" and answer.status == "infeasible"
+    assert answer.route == [
+        "formulate:ok",
+        "solve_ir:infeasible",
+        "diagnose:repair-formulation",
+        "formulate:unchanged",
+        "solve_ir:infeasible",
+        "diagnose:answer",
+    ]
+    repair = next(c for c in llm.calls if c.tag == "repair_formulation")
+    assert "answer with the same formulation unchanged" in repair.prompt_text

@@ -143,6 +143,8 @@ def diagnose(state: AgentState, deps: Deps) -> dict[str, Any]:
     ir_infeasible = bool(ir) and ir.get("termination") == "infeasible"
     code_infeasible = bool(code) and code.get("status") == "ok" and solution.get("status") == "infeasible"
     stays_infeasible = "the model is still infeasible after the repairs; the answer is: infeasible"
+    if ir_infeasible and state.get("stands_infeasible") and not code_ok:
+        return d.answer("solved", "formulation", "the repair kept the formulation: infeasible as stated")
 
     if ir_ok and uses_ir:
         hits = _implausible(state, formulation, ir)

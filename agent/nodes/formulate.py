@@ -67,6 +67,17 @@ def take_formulation(
     return {**update, "steps": [Step(node, "ok", summary, llm=call)]}
 
 
+def _stands_infeasible(state: AgentState, update: dict[str, Any]) -> bool:
+    """The repair of an infeasible formulation returned it unchanged (the LLM holds the text infeasible)."""
+    ir = state.get("ir_result") or {}
+    previous = state.get("formulation")
+    return (
+        ir.get("termination") == "infeasible"
+        and previous is not None
+        and update.get("formulation") == previous
+    )
+
+
 def formulate(state: AgentState, deps: Deps) -> dict[str, Any]:
     fix = state.get("fix")
     repairing = bool(state.get("feedback")) and fix in ("formulation", "numbers")
@@ -100,6 +111,12 @@ def formulate(state: AgentState, deps: Deps) -> dict[str, Any]:
             "steps": [step],
         }
     update = take_formulation(state, deps, "formulate", data, call)
+    if update.get("formulation") is not None:
+        stands = fix == "formulation" and _stands_infeasible(state, update)
+        update["stands_infeasible"] = stands
+        if stands:
+            why = "the same formulation again: it stands as infeasible"
+            update["steps"] = [Step("formulate", "unchanged", why, llm=call)]
     if fix == "numbers" and update.get("formulation") is None and state.get("formulation") is not None:
         kept = "the corrected formulation was invalid; the previous one is kept"
         step = Step("formulate", "kept", kept, feedback=update["feedback"], llm=call)
