@@ -81,3 +81,27 @@ def test_piped_solve_output_is_not_wrapped():
     assert len(description) > 80 and description in lines  # on one line
     assert any(line.startswith("  shop_hours:") and line.endswith("for all s in Shops") for line in lines)
     assert any(len(line) > 80 for line in lines)
+
+
+def test_printed_answers_never_show_minus_zero():
+    from optagent.agent.answer import Answer, Reading
+    from optagent.cli import agent_output
+    from optagent.cli.output import console
+
+    answer = Answer(
+        verdict="solved",
+        status="optimal",
+        objective=-0.0,
+        program_values={"x[1]": -0.0, "y": 2.5},
+        quantities={"Number of chairs": -0.0},
+        readings=[
+            Reading("as formulated", True, {}, "optimal", -0.0, True),
+            Reading("per week", objective=4.0),
+        ],
+        explanation="objective -0",
+    )
+    with console.capture() as captured:
+        agent_output.print_answer(answer)
+    text = captured.get()
+    assert "x[1] = 0" in text and "Number of chairs: 0" in text and "y = 2.5" in text
+    assert not re.search(r"(?<![\w.])-0(?![\w.])", text.replace("objective -0", ""))

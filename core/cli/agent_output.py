@@ -36,6 +36,8 @@ def run_with_progress(text: str, llm: Any, *, samples: int = 1, quiet: bool = Fa
 
 
 def print_answer(answer: Any, *, all_values: bool = False, verbose: bool = False) -> None:
+    from optagent.formulations.numtext import number_text
+
     if answer.model_text:
         console.print(escape(answer.model_text), highlight=False)
     color = {"agreed": "green", "solved": "green", "ambiguous": "yellow", "disputed": "yellow"}
@@ -45,13 +47,13 @@ def print_answer(answer: Any, *, all_values: bool = False, verbose: bool = False
         console.print(solution_table(answer, show_zero=all_values))
     elif answer.program_values:
         for name, value in list(answer.program_values.items())[:40]:
-            console.print(f"  {escape(name)} = {value:.6g}")
+            console.print(f"  {escape(name)} = {number_text(value, 6)}")
     for name, value in answer.quantities.items():
-        console.print(f"  {escape(name)}: {value:.10g}", highlight=False)
+        console.print(f"  {escape(name)}: {number_text(value, 10)}", highlight=False)
     if len(answer.readings) > 1:
         console.print("readings:")
         for reading in answer.readings:
-            value = f"{reading.objective:.10g}" if reading.objective is not None else reading.status
+            value = number_text(reading.objective, 10) if reading.objective is not None else reading.status
             proven = "" if reading.proven_optimal or reading.objective is None else " (not proven optimal)"
             console.print(f"  {value}{proven}  {escape(reading.text)}", highlight=False, soft_wrap=True)
     for check in answer.checks:

@@ -58,6 +58,7 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="Print the ExecutionResult as JSON only."),
 ):
     """Run FILE in the sandbox and print the ExecutionResult; exit code 1 unless its status is ok."""
+    from optagent.formulations.numtext import number_text
     from optagent.sandbox import ColdExecutor, Job, Limits
     from optagent.sandbox.inputs import rebase_open_paths
 
@@ -93,7 +94,7 @@ def run(
         s = result.solution
         console.print(f"solution: {s.status}  objective: {s.objective}  from: {escape(s.source)}")
         for name, value in list(s.variables.items())[:30]:
-            console.print(f"  {escape(name)} = {value:.6g}")
+            console.print(f"  {escape(name)} = {number_text(value, 6)}")
     if result.heuristic:
         for k, order in enumerate(result.heuristic.permutations):
             console.print(f"instance {k}: {order}")

@@ -104,6 +104,7 @@ def _solve_formulation(
     explain: bool,
 ) -> None:
     from optagent.formulations.model import Formulation
+    from optagent.formulations.numtext import number_text
     from optagent.formulations.render import render_text
     from optagent.formulations.solve import solve as run_solve
 
@@ -131,8 +132,12 @@ def _solve_formulation(
         console.print(f"[bold red]conflict:[/] {escape(conflict.summary())}", soft_wrap=True)
         console.print(f"[dim]{escape(conflict.note)}{'' if conflict.minimal else ' (may not be minimal)'}[/]")
     if result.objective is not None:
-        bound = f"  bound: {result.bound:.10g}  gap: {result.gap:.2e}" if result.bound is not None else ""
-        console.print(f"objective: [bold]{result.objective:.10g}[/]{bound}")
+        bound = (
+            f"  bound: {number_text(result.bound, 10)}  gap: {result.gap:.2e}"
+            if result.bound is not None
+            else ""
+        )
+        console.print(f"objective: [bold]{number_text(result.objective, 10)}[/]{bound}")
         console.print(solution_table(result, show_zero=all_values))
     if explain and result.sensitivity is not None:
         print_sensitivity(result.sensitivity)
@@ -197,6 +202,8 @@ def print_sensitivity(sens, limit: int = 60) -> None:
     """The readable sensitivity report: sentences for what binds, then the row and column tables."""
     from rich.table import Table
 
+    from optagent.formulations.numtext import number_text
+
     console.print(f"\n[bold]Sensitivity[/] ({escape(sens.basis_text)}; objective: {sens.sense})")
     for line in sens.statements():
         console.print(f"  {escape(line)}", soft_wrap=True)
@@ -206,10 +213,10 @@ def print_sensitivity(sens, limit: int = 60) -> None:
     for c in sens.constraints[:limit]:
         rows.add_row(
             escape(c.label),
-            f"{c.rhs:.6g}",
-            f"{c.slack:.6g}",
+            number_text(c.rhs, 6),
+            number_text(c.slack, 6),
             "yes" if c.binding else "",
-            f"{c.dual:.6g}",
+            number_text(c.dual, 6),
             _interval(c.rhs_range),
         )
     if len(sens.constraints) > limit:
@@ -221,9 +228,9 @@ def print_sensitivity(sens, limit: int = 60) -> None:
     for v in sens.variables[:limit]:
         cols.add_row(
             escape(v.label),
-            f"{v.value:.6g}",
-            f"{v.cost:.6g}",
-            f"{v.reduced_cost:.6g}",
+            number_text(v.value, 6),
+            number_text(v.cost, 6),
+            number_text(v.reduced_cost, 6),
             _interval(v.cost_range),
         )
     if len(sens.variables) > limit:
@@ -232,10 +239,12 @@ def print_sensitivity(sens, limit: int = 60) -> None:
 
 
 def _interval(rng) -> str:
+    from optagent.formulations.numtext import number_text
+
     if rng is None:
         return "-"
     lo, hi = rng
-    return f"{'-inf' if lo is None else f'{lo:.6g}'} .. {'+inf' if hi is None else f'{hi:.6g}'}"
+    return f"{'-inf' if lo is None else number_text(lo, 6)} .. {'+inf' if hi is None else number_text(hi, 6)}"
 
 
 def solvers(as_json: bool = json_option("the list")):
