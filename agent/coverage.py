@@ -4,10 +4,11 @@ formulation or named by the model as not needed.
 Read from the text: digits with thousands separators (``1,000``), decimals (``.03``), percentages (``8%``
 also matches 0.08), a few number words (``three``, ``twice``, ``half``). Skipped: 0 and 1 (``per 1 lb``),
 ordinals (``2nd``), numbers glued to names (``x1``, ``prob_001``) or following a naming word (``Plant 2``,
-``cities 1-6``, ``Table 6``), and years after ``in``/``since``/``by``. Used by the formulation: every number
-in parameter data and defaults, set elements (of ranges too), set sizes, variable bounds, and numeric literals
-in any expression. A text number is covered when one of these equals it, also after the unit factors 100
-(percent), 60 (minutes/hours) and 1000 (thousands).
+``cities 1-6``, ``Table 6``), years after ``in``/``since``/``by``, and clock times (``10:15``: a model
+holds them converted from an origin of its own, e.g. minutes after the start of the day). Used by the
+formulation: every number in parameter data and defaults, set elements (of ranges too), set sizes, variable
+bounds, and numeric literals in any expression. A text number is covered when one of these equals it, also
+after the unit factors 100 (percent), 60 (minutes/hours) and 1000 (thousands).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ _NAMING = re.compile(
     r"\s*(?:\d+\s*(?:-|to|and)\s*)?$",
     re.IGNORECASE,
 )
+_CLOCK = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])")
 _YEAR_BEFORE = re.compile(r"\b(in|since|by|year|until|from)\s*$", re.IGNORECASE)
 _NAMED = re.compile(r"\d[\d,]*(?:\.\d+)?|\.\d+")
 FACTORS = (1.0, 100.0, 0.01, 60.0, 1 / 60, 1000.0, 0.001)
@@ -65,7 +67,10 @@ def _context(text: str, start: int, end: int) -> str:
 def text_numbers(text: str) -> list[TextNumber]:
     """The numbers a model of ``text`` should use, each once (first occurrence), in order."""
     found: dict[float, TextNumber] = {}
+    clocks = [m.span() for m in _CLOCK.finditer(text)]
     for match in _NUMBER.finditer(text):
+        if any(a <= match.start() < b for a, b in clocks):
+            continue
         raw, percent = match.group(1), match.group(2)
         value = float(raw.replace(",", ""))
         before = text[max(0, match.start() - 25) : match.start()]

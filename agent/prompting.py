@@ -12,7 +12,9 @@ from optagent.prompts import Prompt, render
 SOLVER_RULES = {
     "pyomo": 'Solver by model class: LP, MILP and convex QP with HiGHS (`pyo.SolverFactory("highs")`); '
     'nonlinear, non-convex or integer-quadratic models with SCIP (`pyo.SolverFactory("scip_direct")`), a '
-    "global solver.",
+    "global solver. Read the outcome with `res = opt.solve(m, load_solutions=False)`, "
+    "`tc = str(res.solver.termination_condition)` ('optimal', 'infeasible', 'unbounded', "
+    "'maxTimeLimit', ...), and `m.solutions.load_from(res)` before reading values.",
     "gurobipy": "Solve with `model.optimize()`; for non-convex quadratic terms set `model.Params.NonConvex = "
     "2` (a global solve); for other nonlinear models use pyscipopt (SCIP, a global solver) instead.",
 }

@@ -269,6 +269,7 @@ def test_a_formulation_that_ignores_a_number_is_repaired(pool):
         ("Model x1 uses 3.5 kg; in 2024 the Table 6 limit is .75", [3.5, 0.75]),
         ("three times as many, at most half, the 2nd shift, prob_001", [3, 0.5]),
         ("cities 1-6 within 15 minutes; 1 lb of each", [15]),
+        ("deliver between 10:15 and 11:40 (opens 8:30), 45 parcels, a 2:1 mix", [45, 2]),  # clock times
     ],
 )
 def test_text_numbers_skip_names_ordinals_years_and_trivial_ones(text, expected):
