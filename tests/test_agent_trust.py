@@ -393,11 +393,28 @@ INFEASIBLE_CODE = program("return {'status': 'infeasible'}  # the program proves
 
 
 def test_both_paths_proving_infeasibility_is_an_agreed_infeasible_answer(pool):
-    answer, llm = run(pool, {"formulate": [INFEASIBLE_MODEL], "code_from_text": [INFEASIBLE_CODE]})
+    replies = {
+        "formulate": [INFEASIBLE_MODEL],
+        "code_from_text": [INFEASIBLE_CODE],
+        "repair_formulation": [INFEASIBLE_MODEL],  # shown the conflict, the LLM holds the text infeasible
+    }
+    answer, llm = run(pool, replies)
     assert answer.verdict == "agreed" and answer.status == "infeasible" and answer.objective is None
-    assert answer.route[-1] == "diagnose:answer" and "repair" not in " ".join(answer.route)
+    assert answer.route[-3:] == ["formulate:unchanged", "solve_ir:infeasible", "diagnose:answer"]
     assert any("both prove the model infeasible" in c for c in answer.checks)
-    assert [c.tag for c in llm.calls] == ["formulate", "code_from_text"]
+    assert [c.tag for c in llm.calls] == ["formulate", "code_from_text", "repair_formulation"]
+
+
+def test_both_paths_infeasible_then_a_feasible_reading_of_the_text(pool):
+    replies = {
+        "formulate": [INFEASIBLE_MODEL],
+        "code_from_text": [INFEASIBLE_CODE, GOOD_CODE],
+        "repair_formulation": [FORMULATION_JSON],  # the conflict showed a misread: the text is feasible
+        "repair_code": [GOOD_CODE],
+    }
+    answer, _ = run(pool, replies)
+    assert answer.objective == pytest.approx(OPTIMUM) and answer.verdict == "agreed"
+    assert answer.route[4:7] == ["diagnose:repair-formulation", "formulate:ok", "solve_ir:ok"]
 
 
 STILL_INFEASIBLE_MODEL = formulation_with(

@@ -143,7 +143,7 @@ def diagnose(state: AgentState, deps: Deps) -> dict[str, Any]:
     ir_infeasible = bool(ir) and ir.get("termination") == "infeasible"
     code_infeasible = bool(code) and code.get("status") == "ok" and solution.get("status") == "infeasible"
     stays_infeasible = "the model is still infeasible after the repairs; the answer is: infeasible"
-    if ir_infeasible and state.get("stands_infeasible") and not code_ok:
+    if ir_infeasible and state.get("stands_infeasible") and not code_ok and not code_infeasible:
         return d.answer("solved", "formulation", "the repair kept the formulation: infeasible as stated")
 
     if ir_ok and uses_ir:
@@ -206,10 +206,19 @@ def diagnose(state: AgentState, deps: Deps) -> dict[str, Any]:
 
     # full and lean: the formulation and a program, cross-checked
     if ir_infeasible and code_infeasible:
-        return d.answer(
+        both = d.answer(
             "agreed" if cfg.independent else "solved",
             "formulation",
             "the formulation and the program both prove the model infeasible",
+        )
+        if state.get("stands_infeasible"):
+            return both
+        # one look at the conflict first: a reading that admits a solution, or the same formulation again
+        return d.repair(
+            "formulation",
+            _feedback(state, "solve_ir", "the formulation is infeasible"),
+            "the formulation and the program are both infeasible",
+            both,
         )
     if ir_ok and code_ok:
         d.cross = diagnosis.check_program_solution(formulation, solution.get("variables", {}), code_obj)
