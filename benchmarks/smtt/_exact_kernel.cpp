@@ -247,10 +247,13 @@ class Search {
         finish += p_[edd[delta]];
         if (d_[edd[delta]] >= finish) continue;  // Lawler: the split delta - 1 is at least as good
       }
+      if (delta + 1 < m && finish > d_[edd[delta + 1]]) continue;  // Lawler's proof: C_k <= d of the next job
       int last = edd[delta];
       i64 own = std::max<i64>(0, finish - d_[k]);
       i64 lb_before = lower(edd, spt, m, 0, kp, t, [&](int j) { return j <= last && j != k; });
       i64 lb_after = lower(edd, spt, m, delta + 1, -1, finish, [&](int j) { return j > last; });
+      lb_before = known(edd, spt, m, 0, delta, kp, t, finish - p_[k], lb_before);
+      lb_after = known(edd, spt, m, delta + 1, m - 1, -1, finish, total, lb_after);
       out[count++] = Candidate{lb_before + own + lb_after, finish > d_[k] ? finish - d_[k] : d_[k] - finish, delta,
                                finish, lb_after};
     }
@@ -259,6 +262,28 @@ class Search {
     });
     *kp_out = kp;
     return count;
+  }
+
+  // The best known lower bound of the part edd[from..to] without position skip, started at `start` and ending
+  // at `total`: its memo entry (exact value or lower bound, under the key solve() would use) or `lower`.
+  i64 known(const int* edd, const int* spt, int m, int from, int to, int skip, i64 start, i64 total,
+            i64 lower) const {
+    int count = to - from + 1 - (skip >= from && skip <= to ? 1 : 0);
+    while (count > 1) {  // as strip()
+      if (to == skip) --to;
+      if (d_[edd[to]] < total) break;
+      total -= p_[edd[to--]];
+      --count;
+    }
+    if (to == skip) --to;
+    if (count < 2) return lower;
+    int first = edd[from == skip ? from + 1 : from], last = edd[to], excluded = skip >= 0 ? edd[skip] : -1;
+    int top = m - 1;
+    while (spt[top] < first || spt[top] > last || spt[top] == excluded) --top;
+    uint64_t id = (1ULL << 63) | static_cast<uint64_t>(first) | static_cast<uint64_t>(last) << 20 |
+                  static_cast<uint64_t>(rank_[spt[top]]) << 40;
+    const Entry* hit = memo_.find(id, start);
+    return hit ? std::max(lower, hit->value) : lower;
   }
 
   // Lists of the two parts of split `delta` (k at kp): before = edd[0..delta] without k, after = the rest.

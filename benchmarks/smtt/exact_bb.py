@@ -162,13 +162,33 @@ class _Search:
                 finish += p[edd[delta]]
                 if d[edd[delta]] >= finish:
                     continue  # Lawler: the split delta - 1 is at least as good
+            if delta + 1 < len(edd) and finish > d[edd[delta + 1]]:
+                continue  # Lawler's proof: some optimal split has C_k <= d of the next job
             before_edd, before_spt, after_edd, after_spt = self._parts(edd, spt, kp, delta)
-            lower_before = self._lower([p[j] for j in before_spt], [d[j] for j in before_edd], t)
-            lower_after = self._lower([p[j] for j in after_spt], [d[j] for j in after_edd], finish)
+            lower_before = self._known(
+                before_edd,
+                before_spt,
+                t,
+                self._lower([p[j] for j in before_spt], [d[j] for j in before_edd], t),
+            )
+            lower_after = self._known(
+                after_edd,
+                after_spt,
+                finish,
+                self._lower([p[j] for j in after_spt], [d[j] for j in after_edd], finish),
+            )
             own = max(0, finish - d[k])
             out.append((lower_before + own + lower_after, abs(finish - d[k]), delta, finish, lower_after))
         out.sort()
         return kp, out
+
+    def _known(self, edd: list[int], spt: list[int], t: int, lower: int) -> int:
+        """The best known lower bound of a part: its memo entry (exact value or lower bound) or ``lower``."""
+        edd, spt, _ = self._strip(edd, spt, t)
+        if len(edd) < 2:
+            return lower
+        hit = self.memo.get((edd[0], edd[-1], self.rank[spt[-1]], t))
+        return lower if hit is None else max(lower, hit[0])
 
     @staticmethod
     def _parts(
