@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdlib>
 #include <cstdint>
 #include <limits>
@@ -20,7 +21,6 @@
 namespace {
 
 using i64 = long long;
-using Clock = std::chrono::steady_clock;
 
 struct Stop {};  // deadline passed or a signal (KeyboardInterrupt) is pending
 
@@ -32,18 +32,14 @@ struct Entry {
   int32_t exact = 0;
 };
 
-// Fixed-size memo in buckets of four entries; a full bucket gives up its entry of the smallest subproblem.
-// Losing an entry costs a recomputation, never a wrong answer: keys are exact.
+// Memo in buckets of four entries. It starts small and doubles when half full, up to `max_bytes`; a full bucket
+// gives up its entry of the smallest subproblem. Losing an entry costs a recomputation, never a
+// wrong answer: keys are exact.
 class Memo {
  public:
-  explicit Memo(size_t bytes) {
-    size_t buckets = 1;
-    while (buckets * 2 * kWays * sizeof(Entry) <= bytes) buckets *= 2;
-    // calloc: the operating system hands out zeroed pages as they are first touched, so a large table costs
-    // nothing until it fills (an all-zero Entry is an empty slot).
-    table_ = static_cast<Entry*>(std::calloc(buckets * kWays, sizeof(Entry)));
-    if (!table_) throw std::bad_alloc();
-    mask_ = buckets - 1;
+  explicit Memo(size_t max_bytes) {
+    while (max_buckets_ * 2 * kWays * sizeof(Entry) <= max_bytes) max_buckets_ *= 2;
+    allocate(std::min<size_t>(max_buckets_, 1 << 16));
   }
   ~Memo() { std::free(table_); }
   Memo(const Memo&) = delete;
@@ -55,19 +51,8 @@ class Memo {
     return nullptr;
   }
   void store(uint64_t key, i64 start, i64 value, bool exact, int size) {
-    Entry* bucket = &table_[slot(key, start)];
-    Entry* target = nullptr;
-    for (int i = 0; i < kWays && !target; ++i)
-      if (bucket[i].key == key && bucket[i].start == start) target = &bucket[i];
-    for (int i = 0; i < kWays && !target; ++i)
-      if (bucket[i].key == 0) target = &bucket[i], ++used_;
-    if (!target) {
-      target = &bucket[0];
-      for (int i = 1; i < kWays; ++i)
-        if (bucket[i].size < target->size) target = &bucket[i];
-      ++evicted_;
-    }
-    *target = Entry{key, start, value, size, exact ? 1 : 0};
+    if (static_cast<size_t>(used_) * 2 > (mask_ + 1) * kWays && mask_ + 1 < max_buckets_) grow();
+    place(Entry{key, start, value, size, exact ? 1 : 0});
   }
   i64 used() const { return used_; }
   i64 evicted() const { return evicted_; }
@@ -81,8 +66,37 @@ class Memo {
     h ^= h >> 32;
     return static_cast<size_t>(h & mask_) * kWays;
   }
+  void allocate(size_t buckets) {
+    table_ = static_cast<Entry*>(std::calloc(buckets * kWays, sizeof(Entry)));  // all zero: empty slots
+    if (!table_) throw std::bad_alloc();
+    mask_ = buckets - 1;
+  }
+  void grow() {  // double and move every entry over
+    Entry* old = table_;
+    size_t slots = (mask_ + 1) * kWays;
+    allocate((mask_ + 1) * 2);
+    used_ = 0;
+    for (size_t i = 0; i < slots; ++i)
+      if (old[i].key != 0) place(old[i]);
+    std::free(old);
+  }
+  void place(const Entry& entry) {
+    Entry* bucket = &table_[slot(entry.key, entry.start)];
+    Entry* target = nullptr;
+    for (int i = 0; i < kWays && !target; ++i)
+      if (bucket[i].key == entry.key && bucket[i].start == entry.start) target = &bucket[i];
+    for (int i = 0; i < kWays && !target; ++i)
+      if (bucket[i].key == 0) target = &bucket[i], ++used_;
+    if (!target) {
+      target = &bucket[0];
+      for (int i = 1; i < kWays; ++i)
+        if (bucket[i].size < target->size) target = &bucket[i];
+      ++evicted_;
+    }
+    *target = entry;
+  }
   Entry* table_ = nullptr;
-  size_t mask_ = 0;
+  size_t mask_ = 0, max_buckets_ = 1;
   i64 used_ = 0, evicted_ = 0;
 };
 
@@ -96,8 +110,9 @@ struct Candidate {
 
 class Search {
  public:
-  Search(std::vector<i64> p, std::vector<i64> d, double seconds, size_t memo_bytes)
-      : n_(static_cast<int>(p.size())), p_(std::move(p)), d_(std::move(d)), rank_(n_), memo_(memo_bytes) {
+  Search(std::vector<i64> p, std::vector<i64> d, double seconds, bool cpu_clock, size_t memo_bytes)
+      : n_(static_cast<int>(p.size())), p_(std::move(p)), d_(std::move(d)), rank_(n_), memo_(memo_bytes),
+        cpu_clock_(cpu_clock) {
     std::vector<int> by_rank(n_);
     std::iota(by_rank.begin(), by_rank.end(), 0);
     std::sort(by_rank.begin(), by_rank.end(), [&](int a, int b) { return p_[a] != p_[b] ? p_[a] < p_[b] : a < b; });
@@ -106,7 +121,7 @@ class Search {
     size_t cells = static_cast<size_t>(n_ + 2) * (n_ + 2);
     jobs_.resize(3 * cells / 2 + 3 * n_ + 64);
     candidates_.resize(cells / 2 + n_ + 64);
-    deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    deadline_ = now() + seconds;
   }
 
   // Optimum of all jobs when it is below `bound`: true and the order (EDD positions). False: not within the
@@ -142,9 +157,14 @@ class Search {
            static_cast<uint64_t>(rank_[spt[m - 1]]) << 40;
   }
 
+  double now() const {  // seconds: CPU time of this process, or a steady wall clock
+    if (cpu_clock_) return static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  }
+
   void tick() {
     if ((++nodes_ & 4095) != 0) return;
-    if (use_deadline_ && Clock::now() > deadline_) throw Stop();
+    if (use_deadline_ && now() > deadline_) throw Stop();
     if ((nodes_ & 65535) == 0 && PyErr_CheckSignals() != 0) throw Stop();
   }
 
@@ -444,7 +464,8 @@ class Search {
   std::vector<Candidate> candidates_;
   size_t jobs_top_ = 0, cand_top_ = 0;
   Memo memo_;
-  Clock::time_point deadline_;
+  bool cpu_clock_;
+  double deadline_;
   bool use_deadline_ = true, stopped_ = false;
   i64 nodes_ = 0;
 };
@@ -465,13 +486,14 @@ bool read_ints(PyObject* seq, const char* name, std::vector<i64>* out) {
   return true;
 }
 
-// solve(p, d, bound, seconds, memo_mb) -> (proven, value, order, nodes, memo_entries, memo_evictions)
+// solve(p, d, bound, seconds, cpu_clock, memo_mb) -> (proven, value, order, nodes, memo_entries, memo_evictions)
 PyObject* py_solve(PyObject*, PyObject* args) {
   PyObject *p_obj, *d_obj;
   long long bound;
   double seconds;
+  int cpu_clock;
   long long memo_mb;
-  if (!PyArg_ParseTuple(args, "OOLdL", &p_obj, &d_obj, &bound, &seconds, &memo_mb)) return nullptr;
+  if (!PyArg_ParseTuple(args, "OOLdpL", &p_obj, &d_obj, &bound, &seconds, &cpu_clock, &memo_mb)) return nullptr;
   std::vector<i64> p, d;
   if (!read_ints(p_obj, "p must be a sequence of integers", &p) ||
       !read_ints(d_obj, "d must be a sequence of integers", &d))
@@ -500,7 +522,7 @@ PyObject* py_solve(PyObject*, PyObject* args) {
   bool proven;
   i64 nodes, used, evicted;
   try {
-    Search search(std::move(pe), std::move(de), seconds, static_cast<size_t>(memo_mb) << 20);
+    Search search(std::move(pe), std::move(de), seconds, cpu_clock != 0, static_cast<size_t>(memo_mb) << 20);
     proven = search.run(bound, &value, &order);
     if (search.stopped() && PyErr_Occurred()) return nullptr;
     nodes = search.nodes();
@@ -521,7 +543,8 @@ PyObject* py_solve(PyObject*, PyObject* args) {
 
 PyMethodDef methods[] = {
     {"solve", py_solve, METH_VARARGS,
-     "solve(p, d, bound, seconds, memo_mb) -> (proven, value, order, nodes, memo_entries, memo_evictions)"},
+     "solve(p, d, bound, seconds, cpu_clock, memo_mb) -> (proven, value, order, nodes, memo_entries, "
+     "memo_evictions)"},
     {nullptr, nullptr, 0, nullptr}};
 
 PyModuleDef module = {PyModuleDef_HEAD_INIT, "_exact_kernel", "Compiled SMTT decomposition search.", -1, methods,

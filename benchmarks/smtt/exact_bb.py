@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from optagent.benchmarks.smtt.heuristics import mdd
@@ -44,6 +44,7 @@ except ImportError:  # built without a C++ compiler: the Python search below is 
     _exact_kernel = None
 
 BACKENDS = ("auto", "compiled", "python")
+CLOCKS: dict[str, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.process_time}
 MEMO_MB = 1024  # memo table of the compiled search; full buckets give up their smallest subproblems
 
 
@@ -68,7 +69,9 @@ class _OutOfTime(Exception):
 class _Search:
     """The Python search; mirrors ``Search`` in _exact_kernel.cpp step by step."""
 
-    def __init__(self, p: Sequence[int], d: Sequence[int], deadline: float) -> None:
+    def __init__(
+        self, p: Sequence[int], d: Sequence[int], deadline: float, clock: Callable[[], float]
+    ) -> None:
         self.index = sorted(range(len(p)), key=lambda j: (d[j], p[j], j))  # EDD position -> job
         self.p = [p[j] for j in self.index]
         self.d = [d[j] for j in self.index]
@@ -76,7 +79,7 @@ class _Search:
         self.rank = [0] * len(p)
         for r, e in enumerate(self.spt):
             self.rank[e] = r
-        self.deadline = deadline
+        self.deadline, self.clock = deadline, clock
         self.use_deadline = True
         self.memo: dict[tuple[int, int, int, int], tuple[int, bool]] = {}
         self.nodes = 0
@@ -201,7 +204,7 @@ class _Search:
 
     def _tick(self) -> None:
         self.nodes += 1
-        if self.nodes & 1023 == 0 and self.use_deadline and time.perf_counter() > self.deadline:
+        if self.nodes & 1023 == 0 and self.use_deadline and self.clock() > self.deadline:
             raise _OutOfTime
 
     def solve(self, edd: list[int], spt: list[int], t: int, bound: int) -> tuple[int, bool]:
@@ -305,13 +308,17 @@ def solve_bb(
     *,
     time_limit: float = 60.0,
     backend: str = "auto",
+    clock: str = "wall",
     memo_mb: int = MEMO_MB,
 ) -> ExactResult:
     """Optimal sequence of 1||ΣT_j by the decomposition search within ``time_limit`` seconds (then the best
     known sequence, ``proven`` False). ``backend``: auto (compiled when built, else python), compiled, python.
-    ``memo_mb``: size of the compiled search's memo table (the Python one grows as needed)."""
+    ``clock``: wall, or cpu (this process's CPU time: fair on a shared machine). ``memo_mb``: the most memory
+    the compiled search's memo table may take (the Python one grows as needed)."""
     if backend not in BACKENDS:
         raise InputError(f"unknown backend {backend!r}", hint=f"use one of: {', '.join(BACKENDS)}")
+    if clock not in CLOCKS:
+        raise InputError(f"unknown clock {clock!r}", hint=f"use one of: {', '.join(CLOCKS)}")
     if backend == "compiled" and _exact_kernel is None:
         raise InputError(
             "the compiled SMTT kernel is not built",
@@ -321,16 +328,19 @@ def solve_bb(
         raise InputError(f"need as many due dates as jobs, at least one: {len(p)} p, {len(d)} d")
     if min(p) < 0:
         raise InputError("processing times must be >= 0", hint="check the instance data")
-    start = time.perf_counter()
+    start, now = time.perf_counter(), CLOCKS[clock]
+    deadline = now() + time_limit
     upper = _upper(p, d)
     bound = total_tardiness(p, d, upper) + 1
     use = "python" if backend == "python" or _exact_kernel is None else "compiled"
     if use == "compiled":
-        remaining = max(0.0, time_limit - (time.perf_counter() - start))
-        proven, value, order, nodes, _, _ = _exact_kernel.solve(list(p), list(d), bound, remaining, memo_mb)
+        remaining = max(0.0, deadline - now())
+        proven, value, order, nodes, _, _ = _exact_kernel.solve(
+            list(p), list(d), bound, remaining, clock == "cpu", memo_mb
+        )
         found = (value, order) if proven else None
     else:
-        search = _Search(p, d, start + time_limit)
+        search = _Search(p, d, deadline, now)
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, 20 * len(p) + 1000))
         try:
