@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <stdexcept>
 #include <vector>
@@ -100,6 +101,34 @@ class Memo {
   i64 used_ = 0, evicted_ = 0;
 };
 
+// Scratch arrays handed out like a stack, in blocks allocated as needed (a frame's arrays stay put while deeper
+// frames take more); a Search::Scope gives back everything taken since it began.
+template <class T>
+class Stack {
+ public:
+  struct Mark {
+    size_t block, top;
+  };
+  T* take(size_t count) {
+    while (block_ < blocks_.size() && top_ + count > sizes_[block_]) ++block_, top_ = 0;
+    if (block_ == blocks_.size()) {
+      sizes_.push_back(std::max<size_t>(count, 1 << 16));
+      blocks_.emplace_back(new T[sizes_.back()]);
+      top_ = 0;
+    }
+    T* out = blocks_[block_].get() + top_;
+    top_ += count;
+    return out;
+  }
+  Mark mark() const { return Mark{block_, top_}; }
+  void reset(Mark mark) { block_ = mark.block, top_ = mark.top; }
+
+ private:
+  std::vector<std::unique_ptr<T[]>> blocks_;
+  std::vector<size_t> sizes_;
+  size_t block_ = 0, top_ = 0;
+};
+
 struct Candidate {
   i64 lower;   // lower bound of the whole split: LB(before) + own + LB(after)
   i64 near;    // |C_k - d_k|: tie-break, k finishing near its due date first
@@ -118,9 +147,6 @@ class Search {
     std::sort(by_rank.begin(), by_rank.end(), [&](int a, int b) { return p_[a] != p_[b] ? p_[a] < p_[b] : a < b; });
     for (int r = 0; r < n_; ++r) rank_[by_rank[r]] = r;
     spt_root_ = by_rank;
-    size_t cells = static_cast<size_t>(n_ + 2) * (n_ + 2);
-    jobs_.resize(3 * cells / 2 + 3 * n_ + 64);
-    candidates_.resize(cells / 2 + n_ + 64);
     deadline_ = now() + seconds;
   }
 
@@ -152,9 +178,21 @@ class Search {
   const Memo& memo() const { return memo_; }
 
  private:
-  uint64_t key(const int* edd, const int* spt, int m) const {
-    return (1ULL << 63) | static_cast<uint64_t>(edd[0]) | static_cast<uint64_t>(edd[m - 1]) << 20 |
-           static_cast<uint64_t>(rank_[spt[m - 1]]) << 40;
+  struct Scope {  // gives back the scratch arrays taken while it lives
+    explicit Scope(Search* search) : search_(search), jobs_(search->jobs_.mark()), cands_(search->cands_.mark()) {}
+    ~Scope() {
+      search_->jobs_.reset(jobs_);
+      search_->cands_.reset(cands_);
+    }
+    Search* search_;
+    Stack<int>::Mark jobs_;
+    Stack<Candidate>::Mark cands_;
+  };
+
+  // Memo key of the set {l in [first, last] : rank(l) <= rank(longest)}.
+  uint64_t key(int first, int last, int longest) const {
+    return (1ULL << 63) | static_cast<uint64_t>(first) | static_cast<uint64_t>(last) << 20 |
+           static_cast<uint64_t>(rank_[longest]) << 40;
   }
 
   double now() const {  // seconds: CPU time of this process, or a steady wall clock
@@ -300,9 +338,7 @@ class Search {
     int first = edd[from == skip ? from + 1 : from], last = edd[to], excluded = skip >= 0 ? edd[skip] : -1;
     int top = m - 1;
     while (spt[top] < first || spt[top] > last || spt[top] == excluded) --top;
-    uint64_t id = (1ULL << 63) | static_cast<uint64_t>(first) | static_cast<uint64_t>(last) << 20 |
-                  static_cast<uint64_t>(rank_[spt[top]]) << 40;
-    const Entry* hit = memo_.find(id, start);
+    const Entry* hit = memo_.find(key(first, last, spt[top]), start);
     return hit ? std::max(lower, hit->value) : lower;
   }
 
@@ -328,19 +364,19 @@ class Search {
   i64 solve(const int* edd, const int* spt, int m, i64 t, i64 bound, bool* exact) {
     *exact = true;
     if (m == 0) return 0;
+    Scope scope(this);
     i64 total;
     int full = m;
     m = strip(edd, m, t, &total);
     if (m == 1) return std::max<i64>(0, t + p_[edd[0]] - d_[edd[0]]);
     if (m < full) spt = filtered_spt(spt, full, edd[m - 1]);
     tick();
-    uint64_t id = key(edd, spt, m);
+    uint64_t id = key(edd[0], edd[m - 1], spt[m - 1]);
     const Entry* hit = memo_.find(id, t);
     i64 known_lower = 0;
     if (hit) {
       if (hit->exact || hit->value >= bound) {
         *exact = hit->exact != 0;
-        release(full, m);
         return hit->value;
       }
       known_lower = hit->value;
@@ -348,17 +384,14 @@ class Search {
     i64 value;
     if (easy(edd, spt, m, t, &value) != 0) {
       memo_.store(id, t, value, true, m);
-      release(full, m);
       return value;
     }
     int kp;
-    Candidate* cands = candidates_.data() + cand_top_;
+    Candidate* cands = cands_.take(m);
     int count = candidates(edd, spt, m, t, total, &kp, cands);
-    cand_top_ += count;
-    int* b_edd = jobs_.data() + jobs_top_;
+    int* b_edd = jobs_.take(3 * m);
     int* b_spt = b_edd + m;
     int* a_spt = b_spt + m;
-    jobs_top_ += 3 * m;
     i64 best = bound, fail = std::numeric_limits<i64>::max();
     bool found = false;
     for (int c = 0; c < count; ++c) {
@@ -384,36 +417,29 @@ class Search {
       best = sum;
       found = true;
     }
-    jobs_top_ -= 3 * m;
-    cand_top_ -= count;
     if (found) {
       memo_.store(id, t, best, true, m);
-      release(full, m);
       return best;
     }
     i64 bound_out = std::max(fail, std::max(bound, known_lower));
     memo_.store(id, t, bound_out, false, m);
-    release(full, m);
     *exact = false;
     return bound_out;
   }
 
   // After strip(): the SPT list without the dropped trailing jobs (EDD positions > last), on the arena.
   const int* filtered_spt(const int* spt, int full, int last) {
-    int* out = jobs_.data() + jobs_top_;
+    int* out = jobs_.take(full);
     int count = 0;
     for (int i = 0; i < full; ++i)
       if (spt[i] <= last) out[count++] = spt[i];
-    jobs_top_ += full;
     return out;
-  }
-  void release(int full, int m) {
-    if (m < full) jobs_top_ -= full;
   }
 
   // The order achieving `value` (proven optimal) for the subproblem, appended to `order`.
   void rebuild(const int* edd, const int* spt, int m, i64 t, i64 value, std::vector<int>* order) {
     if (m == 0) return;
+    Scope scope(this);
     i64 total;
     int full = m;
     m = strip(edd, m, t, &total);
@@ -426,13 +452,11 @@ class Search {
       order->insert(order->end(), src, src + m);
     } else {
       int kp;
-      Candidate* cands = candidates_.data() + cand_top_;
+      Candidate* cands = cands_.take(m);
       int count = candidates(edd, spt, m, t, total, &kp, cands);
-      cand_top_ += count;
-      int* b_edd = jobs_.data() + jobs_top_;
+      int* b_edd = jobs_.take(3 * m);
       int* b_spt = b_edd + m;
       int* a_spt = b_spt + m;
-      jobs_top_ += 3 * m;
       bool done = false;
       for (int c = 0; c < count && !done; ++c) {
         const Candidate& cand = cands[c];
@@ -449,20 +473,16 @@ class Search {
         rebuild(edd + cand.delta + 1, a_spt, m - 1 - cand.delta, cand.finish, after, order);
         done = true;
       }
-      jobs_top_ -= 3 * m;
-      cand_top_ -= count;
       if (!done) throw std::logic_error("no split attains the proven optimum");
     }
     order->insert(order->end(), tail.begin(), tail.end());
-    release(full, m);
   }
 
   int n_;
   std::vector<i64> p_, d_;
   std::vector<int> rank_, spt_root_;
-  std::vector<int> jobs_;
-  std::vector<Candidate> candidates_;
-  size_t jobs_top_ = 0, cand_top_ = 0;
+  Stack<int> jobs_;
+  Stack<Candidate> cands_;
   Memo memo_;
   bool cpu_clock_;
   double deadline_;
