@@ -11,6 +11,10 @@ under another branch costs a lookup. Further rules, each exact:
 - the split positions are limited by Emmons' rules for k, and a split delta is skipped when the job at delta
   has d >= C_k(delta): moving it behind k keeps it on time and delays nobody, so the split delta - 1 is at
   least as good (Lawler's corollary);
+- a split delta is also skipped when C_k(delta) exceeds the due date of the next job in EDD order: Lawler's
+  proof takes an optimal sequence in which k ends as late as possible, at C*, and shows that exactly the jobs
+  with d <= max(d_k, C*) precede k, so at that sequence's split the next job has d > C* = C_k(delta) (and
+  each step of the corollary above keeps C_k(delta - 1) <= d of the job at delta);
 - every subproblem is solved under a bound (the best value its caller can still use, starting from MDD with
   insertion at the root); the splits are tried in order of a lower bound (SPT completion times against EDD due
   dates, for both parts, plus k's own tardiness) and cut off once it reaches the bound; a subproblem that
