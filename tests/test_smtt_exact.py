@@ -3,6 +3,7 @@ other, against stored optima, under time limits and with a memo too small for th
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import shutil
@@ -124,6 +125,14 @@ def test_bad_arguments_are_named(monkeypatch):
         solve_bb([1, 2], [1])
     with pytest.raises(InputError, match=">= 0"):
         solve_bb([1, -2], [1, 1])
+    assert solve_bb([], []).proven and solve_bb([], []).value == 0
+    p, d = [1.5, 2, 1, 0.5], [1, 2.5, 0, 3.25]
+    brute = min(total_tardiness(p, d, order) for order in itertools.permutations(range(4)))
+    halves = solve_bb(p, d)  # not integers: the Python search takes them
+    assert halves.backend == "python" and halves.proven and halves.value == brute == solve_dp(p, d)[0]
+    if exact_bb._exact_kernel is not None:
+        with pytest.raises(InputError, match="integers below"):
+            solve_bb([1, 2], [2**41, 0], backend="compiled")
     monkeypatch.setattr(exact_bb, "_exact_kernel", None)
     with pytest.raises(InputError, match="not built") as caught:
         solve_bb([1], [1], backend="compiled")

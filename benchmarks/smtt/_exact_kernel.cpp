@@ -34,8 +34,8 @@ struct Entry {
 };
 
 // Memo in buckets of four entries. It starts small and doubles when half full, up to `max_bytes`; a full bucket
-// gives up its entry of the smallest subproblem. Losing an entry costs a recomputation, never a
-// wrong answer: keys are exact.
+// gives up its entry of the smallest subproblem. Losing an entry costs a recomputation, never a wrong answer:
+// keys are exact.
 class Memo {
  public:
   explicit Memo(size_t max_bytes) {

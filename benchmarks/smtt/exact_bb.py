@@ -36,6 +36,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from numbers import Integral
 
 from optagent.benchmarks.smtt.heuristics import mdd
 from optagent.benchmarks.smtt.local_search import insertion
@@ -49,7 +50,8 @@ except ImportError:  # built without a C++ compiler: the Python search below is 
 
 BACKENDS = ("auto", "compiled", "python")
 CLOCKS: dict[str, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.process_time}
-MEMO_MB = 1024  # memo table of the compiled search; full buckets give up their smallest subproblems
+KERNEL_MAX = 2**40  # processing times and due dates the compiled search takes (its sums stay in 64 bits)
+MEMO_MB = 1024  # the compiled search's memo table grows up to this; then full buckets drop small subproblems
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,6 @@ class ExactResult:
     seconds: float
     subproblems: int
     backend: str = ""
-
-
-def compiled_available() -> bool:
-    return _exact_kernel is not None
 
 
 class _OutOfTime(Exception):
@@ -316,7 +314,8 @@ def solve_bb(
     memo_mb: int = MEMO_MB,
 ) -> ExactResult:
     """Optimal sequence of 1||ΣT_j by the decomposition search within ``time_limit`` seconds (then the best
-    known sequence, ``proven`` False). ``backend``: auto (compiled when built, else python), compiled, python.
+    known sequence, ``proven`` False). ``backend``: auto (compiled when built and the data are integers below
+    KERNEL_MAX, else python), compiled, python.
     ``clock``: wall, or cpu (this process's CPU time: fair on a shared machine). ``memo_mb``: the most memory
     the compiled search's memo table may take (the Python one grows as needed)."""
     if backend not in BACKENDS:
@@ -328,15 +327,26 @@ def solve_bb(
             "the compiled SMTT kernel is not built",
             hint="reinstall optagent where a C++ compiler is available, or use the python backend",
         )
-    if len(p) != len(d) or not p:
-        raise InputError(f"need as many due dates as jobs, at least one: {len(p)} p, {len(d)} d")
+    fits = all(isinstance(x, Integral) and abs(x) < KERNEL_MAX for x in (*p, *d))
+    if backend == "compiled" and not fits:
+        raise InputError(
+            f"the compiled search takes integers below {KERNEL_MAX:.0e} in size",
+            hint="use the python backend for other numbers",
+        )
+    if len(p) != len(d):
+        raise InputError(
+            f"need as many due dates as jobs: {len(p)} processing times, {len(d)} due dates",
+            hint="give one (p, d) pair per job",
+        )
+    if not p:
+        return ExactResult(0, [], True, 0.0, 0, backend)
     if min(p) < 0:
         raise InputError("processing times must be >= 0", hint="check the instance data")
     start, now = time.perf_counter(), CLOCKS[clock]
     deadline = now() + time_limit
     upper = _upper(p, d)
     bound = total_tardiness(p, d, upper) + 1
-    use = "python" if backend == "python" or _exact_kernel is None else "compiled"
+    use = "python" if backend == "python" or _exact_kernel is None or not fits else "compiled"
     if use == "compiled":
         remaining = max(0.0, deadline - now())
         proven, value, order, nodes, _, _ = _exact_kernel.solve(
