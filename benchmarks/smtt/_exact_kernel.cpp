@@ -1,6 +1,6 @@
-// Compiled kernel of the SMTT decomposition search (optagent.benchmarks.smtt.exact_bb): the same search as the
-// Python code there, whose docstrings state the rules and why each is exact. Built at install time when a C++
-// compiler is present; optagent falls back to the Python search otherwise.
+// Compiled kernel of the SMTT decomposition search (optagent.benchmarks.smtt.exact_bb): the same search as
+// the Python code there, whose docstrings state the rules and why each is exact. Built at install time when a
+// C++ compiler is present; optagent falls back to the Python search otherwise.
 //
 // A subproblem is a set of jobs (EDD positions) and a start time. Every set the search meets has the form
 // {l in [first, last] : rank(l) <= top} (rank: order by (p, EDD position); top: the rank of the set's longest
@@ -10,9 +10,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
+#include <ctime>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -33,9 +33,9 @@ struct Entry {
   int32_t exact = 0;
 };
 
-// Memo in buckets of four entries. It starts small and doubles when half full, up to `max_bytes`; a full bucket
-// gives up its entry of the smallest subproblem. Losing an entry costs a recomputation, never a wrong answer:
-// keys are exact.
+// Memo in buckets of four entries. It starts small and doubles when half full, up to `max_bytes`; a full
+// bucket gives up its entry of the smallest subproblem. Losing an entry costs a recomputation, never a wrong
+// answer: keys are exact.
 class Memo {
  public:
   explicit Memo(size_t max_bytes) {
@@ -101,8 +101,8 @@ class Memo {
   i64 used_ = 0, evicted_ = 0;
 };
 
-// Scratch arrays handed out like a stack, in blocks allocated as needed (a frame's arrays stay put while deeper
-// frames take more); a Search::Scope gives back everything taken since it began.
+// Scratch arrays handed out like a stack, in blocks allocated as needed (a frame's arrays stay put while
+// deeper frames take more); a Search::Scope gives back everything taken since it began.
 template <class T>
 class Stack {
  public:
@@ -140,11 +140,16 @@ struct Candidate {
 class Search {
  public:
   Search(std::vector<i64> p, std::vector<i64> d, double seconds, bool cpu_clock, size_t memo_bytes)
-      : n_(static_cast<int>(p.size())), p_(std::move(p)), d_(std::move(d)), rank_(n_), memo_(memo_bytes),
+      : n_(static_cast<int>(p.size())),
+        p_(std::move(p)),
+        d_(std::move(d)),
+        rank_(n_),
+        memo_(memo_bytes),
         cpu_clock_(cpu_clock) {
     std::vector<int> by_rank(n_);
     std::iota(by_rank.begin(), by_rank.end(), 0);
-    std::sort(by_rank.begin(), by_rank.end(), [&](int a, int b) { return p_[a] != p_[b] ? p_[a] < p_[b] : a < b; });
+    std::sort(by_rank.begin(), by_rank.end(),
+              [&](int a, int b) { return p_[a] != p_[b] ? p_[a] < p_[b] : a < b; });
     for (int r = 0; r < n_; ++r) rank_[by_rank[r]] = r;
     spt_root_ = by_rank;
     deadline_ = now() + seconds;
@@ -179,7 +184,8 @@ class Search {
 
  private:
   struct Scope {  // gives back the scratch arrays taken while it lives
-    explicit Scope(Search* search) : search_(search), jobs_(search->jobs_.mark()), cands_(search->cands_.mark()) {}
+    explicit Scope(Search* search)
+        : search_(search), jobs_(search->jobs_.mark()), cands_(search->cands_.mark()) {}
     ~Scope() {
       search_->jobs_.reset(jobs_);
       search_->cands_.reset(cands_);
@@ -215,8 +221,8 @@ class Search {
     return m;
   }
 
-  // Sum over i of max(0, C_i - d_i) with C from SPT order and d from EDD order, over the members kept by `keep`:
-  // a valid lower bound (completion times and due dates paired in sorted order).
+  // Sum over i of max(0, C_i - d_i) with C from SPT order and d from EDD order, over the members kept by
+  // `keep`: a valid lower bound (completion times and due dates paired in sorted order).
   template <class Keep>
   i64 lower(const int* edd, const int* spt, int m, int edd_from, int skip, i64 t, Keep keep) const {
     i64 finish = t, total = 0;
@@ -312,8 +318,8 @@ class Search {
       i64 lb_after = lower(edd, spt, m, delta + 1, -1, finish, [&](int j) { return j > last; });
       lb_before = known(edd, spt, m, 0, delta, kp, t, finish - p_[k], lb_before);
       lb_after = known(edd, spt, m, delta + 1, m - 1, -1, finish, total, lb_after);
-      out[count++] = Candidate{lb_before + own + lb_after, finish > d_[k] ? finish - d_[k] : d_[k] - finish, delta,
-                               finish, lb_after};
+      out[count++] = Candidate{lb_before + own + lb_after, finish > d_[k] ? finish - d_[k] : d_[k] - finish,
+                               delta, finish, lb_after};
     }
     std::sort(out, out + count, [](const Candidate& a, const Candidate& b) {
       return a.lower != b.lower ? a.lower < b.lower : a.near != b.near ? a.near < b.near : a.delta < b.delta;
@@ -342,20 +348,37 @@ class Search {
     return hit ? std::max(lower, hit->value) : lower;
   }
 
-  // Lists of the two parts of split `delta` (k at kp): before = edd[0..delta] without k, after = the rest.
-  int split_lists(const int* edd, const int* spt, int m, int kp, int delta, int* b_edd, int* b_spt,
-                  int* a_spt) const {
+  // A subproblem's branching: the longest job's position, its candidate splits (best first) and room for the
+  // lists of the two parts of one split at a time.
+  struct Branching {
+    int kp, count;
+    Candidate* cands;
+    int *b_edd, *b_spt, *a_spt;
+  };
+  Branching branch(const int* edd, const int* spt, int m, i64 t, i64 total) {
+    Branching br;
+    br.cands = cands_.take(m);
+    br.count = candidates(edd, spt, m, t, total, &br.kp, br.cands);
+    br.b_edd = jobs_.take(3 * m);
+    br.b_spt = br.b_edd + m;
+    br.a_spt = br.b_spt + m;
+    return br;
+  }
+
+  // Lists of the two parts of split `delta` (k at kp): before = edd[0..delta] without k, after = the rest
+  // (its EDD list is edd + delta + 1). Returns the size of the part before.
+  int split_lists(const int* edd, const int* spt, int m, int kp, int delta, const Branching& br) const {
     int k = edd[kp], last = edd[delta];
     int nb = 0;
     for (int i = 0; i <= delta; ++i)
-      if (i != kp) b_edd[nb++] = edd[i];
+      if (i != kp) br.b_edd[nb++] = edd[i];
     int ib = 0, ia = 0;
     for (int i = 0; i < m; ++i) {
       int j = spt[i];
       if (j > last)
-        a_spt[ia++] = j;
+        br.a_spt[ia++] = j;
       else if (j != k)
-        b_spt[ib++] = j;
+        br.b_spt[ib++] = j;
     }
     return nb;
   }
@@ -386,29 +409,26 @@ class Search {
       memo_.store(id, t, value, true, m);
       return value;
     }
-    int kp;
-    Candidate* cands = cands_.take(m);
-    int count = candidates(edd, spt, m, t, total, &kp, cands);
-    int* b_edd = jobs_.take(3 * m);
-    int* b_spt = b_edd + m;
-    int* a_spt = b_spt + m;
+    Branching br = branch(edd, spt, m, t, total);
+    const int kp = br.kp;
     i64 best = bound, fail = std::numeric_limits<i64>::max();
     bool found = false;
-    for (int c = 0; c < count; ++c) {
-      const Candidate& cand = cands[c];
+    for (int c = 0; c < br.count; ++c) {
+      const Candidate& cand = br.cands[c];
       if (cand.lower >= best) {
         fail = std::min(fail, cand.lower);
         break;  // sorted: every later split is bounded out as well
       }
       i64 own = std::max<i64>(0, cand.finish - d_[edd[kp]]);
-      int nb = split_lists(edd, spt, m, kp, cand.delta, b_edd, b_spt, a_spt);
+      int nb = split_lists(edd, spt, m, kp, cand.delta, br);
       bool ok;
-      i64 before = solve(b_edd, b_spt, nb, t, best - own - cand.lower_after, &ok);
+      i64 before = solve(br.b_edd, br.b_spt, nb, t, best - own - cand.lower_after, &ok);
       if (!ok || before + own + cand.lower_after >= best) {
         fail = std::min(fail, before + own + cand.lower_after);
         continue;
       }
-      i64 after = solve(edd + cand.delta + 1, a_spt, m - 1 - cand.delta, cand.finish, best - before - own, &ok);
+      i64 after =
+          solve(edd + cand.delta + 1, br.a_spt, m - 1 - cand.delta, cand.finish, best - before - own, &ok);
       i64 sum = before + own + after;
       if (!ok || sum >= best) {
         fail = std::min(fail, sum);
@@ -451,26 +471,23 @@ class Search {
       const int* src = kind == 1 ? edd : spt;
       order->insert(order->end(), src, src + m);
     } else {
-      int kp;
-      Candidate* cands = cands_.take(m);
-      int count = candidates(edd, spt, m, t, total, &kp, cands);
-      int* b_edd = jobs_.take(3 * m);
-      int* b_spt = b_edd + m;
-      int* a_spt = b_spt + m;
+      Branching br = branch(edd, spt, m, t, total);
+      const int kp = br.kp;
       bool done = false;
-      for (int c = 0; c < count && !done; ++c) {
-        const Candidate& cand = cands[c];
+      for (int c = 0; c < br.count && !done; ++c) {
+        const Candidate& cand = br.cands[c];
         i64 own = std::max<i64>(0, cand.finish - d_[edd[kp]]);
         if (cand.lower > value) continue;
-        int nb = split_lists(edd, spt, m, kp, cand.delta, b_edd, b_spt, a_spt);
+        int nb = split_lists(edd, spt, m, kp, cand.delta, br);
         bool ok;
-        i64 before = solve(b_edd, b_spt, nb, t, value - own + 1, &ok);
+        i64 before = solve(br.b_edd, br.b_spt, nb, t, value - own + 1, &ok);
         if (!ok || before + own > value) continue;
-        i64 after = solve(edd + cand.delta + 1, a_spt, m - 1 - cand.delta, cand.finish, value - before - own + 1, &ok);
+        int na = m - 1 - cand.delta;
+        i64 after = solve(edd + cand.delta + 1, br.a_spt, na, cand.finish, value - before - own + 1, &ok);
         if (!ok || before + own + after != value) continue;
-        rebuild(b_edd, b_spt, nb, t, before, order);
+        rebuild(br.b_edd, br.b_spt, nb, t, before, order);
         order->push_back(edd[kp]);
-        rebuild(edd + cand.delta + 1, a_spt, m - 1 - cand.delta, cand.finish, after, order);
+        rebuild(edd + cand.delta + 1, br.a_spt, na, cand.finish, after, order);
         done = true;
       }
       if (!done) throw std::logic_error("no split attains the proven optimum");
@@ -506,14 +523,16 @@ bool read_ints(PyObject* seq, const char* name, std::vector<i64>* out) {
   return true;
 }
 
-// solve(p, d, bound, seconds, cpu_clock, memo_mb) -> (proven, value, order, nodes, memo_entries, memo_evictions)
+// solve(p, d, bound, seconds, cpu_clock, memo_mb) -> (proven, value, order, nodes, memo_entries,
+// memo_evictions)
 PyObject* py_solve(PyObject*, PyObject* args) {
   PyObject *p_obj, *d_obj;
   long long bound;
   double seconds;
   int cpu_clock;
   long long memo_mb;
-  if (!PyArg_ParseTuple(args, "OOLdpL", &p_obj, &d_obj, &bound, &seconds, &cpu_clock, &memo_mb)) return nullptr;
+  if (!PyArg_ParseTuple(args, "OOLdpL", &p_obj, &d_obj, &bound, &seconds, &cpu_clock, &memo_mb))
+    return nullptr;
   std::vector<i64> p, d;
   if (!read_ints(p_obj, "p must be a sequence of integers", &p) ||
       !read_ints(d_obj, "d must be a sequence of integers", &d))
@@ -525,7 +544,8 @@ PyObject* py_solve(PyObject*, PyObject* args) {
   const i64 limit = std::numeric_limits<i64>::max() / (4 * static_cast<i64>(p.size()) + 4);
   for (size_t j = 0; j < p.size(); ++j) {
     if (p[j] < 0 || p[j] > limit || d[j] < -limit || d[j] > limit) {
-      PyErr_SetString(PyExc_ValueError, "processing times must be >= 0 and all values small enough for 64 bits");
+      PyErr_SetString(PyExc_ValueError,
+                      "processing times must be >= 0 and all values small enough for 64 bits");
       return nullptr;
     }
   }
@@ -557,7 +577,8 @@ PyObject* py_solve(PyObject*, PyObject* args) {
   }
   PyObject* out_order = PyList_New(proven ? static_cast<Py_ssize_t>(order.size()) : 0);
   if (!out_order) return nullptr;
-  for (size_t i = 0; proven && i < order.size(); ++i) PyList_SET_ITEM(out_order, i, PyLong_FromLong(index[order[i]]));
+  for (size_t i = 0; proven && i < order.size(); ++i)
+    PyList_SET_ITEM(out_order, i, PyLong_FromLong(index[order[i]]));
   return Py_BuildValue("(OLNLLL)", proven ? Py_True : Py_False, value, out_order, nodes, used, evicted);
 }
 
@@ -567,8 +588,15 @@ PyMethodDef methods[] = {
      "memo_evictions)"},
     {nullptr, nullptr, 0, nullptr}};
 
-PyModuleDef module = {PyModuleDef_HEAD_INIT, "_exact_kernel", "Compiled SMTT decomposition search.", -1, methods,
-                      nullptr,           nullptr,         nullptr,                              nullptr};
+PyModuleDef module = {PyModuleDef_HEAD_INIT,
+                      "_exact_kernel",
+                      "Compiled SMTT decomposition search.",
+                      -1,
+                      methods,
+                      nullptr,
+                      nullptr,
+                      nullptr,
+                      nullptr};
 
 }  // namespace
 
