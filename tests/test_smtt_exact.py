@@ -7,8 +7,10 @@ import itertools
 import json
 import random
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import ROOT, SHARED_BENCHMARKS
@@ -176,3 +178,34 @@ def test_script_appends_resumes_and_summarises(tmp_path):
         check=True,
     ).stdout
     assert "| all | 3/3 |" in summary and "differing from the stored optimum: 0" in summary
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_ctrl_c_stops_a_long_search(backend):
+    """KeyboardInterrupt reaches the caller within seconds, also from inside the compiled kernel."""
+    if backend == "compiled":
+        kernel()
+    search = (
+        "exact_bb._exact_kernel.solve(i.p, i.d, bound, 600.0, False, 256)"
+        if backend == "compiled"
+        else "exact_bb._Search(i.p, i.d, float('inf'), time.perf_counter).run(bound)"
+    )
+    code = (
+        "import time\n"
+        "from optagent.benchmarks.smtt import exact_bb\n"
+        "from optagent.benchmarks.smtt.instances import generate\n"
+        "from optagent.benchmarks.smtt.objective import total_tardiness\n"
+        "i = generate(500, 0.2, 0.6, seed=2)\n"
+        "bound = total_tardiness(i.p, i.d, exact_bb._upper(i.p, i.d)) + 1\n"
+        "print('started', flush=True)\n"
+        "try:\n"
+        f"    {search}\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', flush=True)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "started"
+    time.sleep(1.0)  # well into the search
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=20)
+    assert out.strip() == "interrupted"
