@@ -7,6 +7,7 @@ Vectorised with numpy one cardinality layer at a time (a layer depends only on t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 
 import numpy as np
 
@@ -21,26 +22,28 @@ def solve_dp(p: Sequence[int], d: Sequence[int]) -> tuple[int, list[int]]:
         raise InputError(f"the subset DP takes at most {MAX_N} jobs, not {n}", hint="use --method bb or mip")
     if n == 0:
         return 0, []
+    integral = all(isinstance(x, Integral) for x in (*p, *d))
+    dtype = np.int64 if integral else np.float64  # other numbers are not rounded
     size = 1 << n
     masks = np.arange(size, dtype=np.int64)
-    total = np.zeros(size, dtype=np.int64)
+    total = np.zeros(size, dtype=dtype)
     for j in range(n):
-        total[masks & (1 << j) != 0] += int(p[j])
+        total[masks & (1 << j) != 0] += p[j]
     popcount = np.zeros(size, dtype=np.int8)
     for j in range(n):
         popcount += ((masks >> j) & 1).astype(np.int8)
-    big = np.iinfo(np.int64).max // 4
-    f = np.full(size, big, dtype=np.int64)
+    big = np.iinfo(np.int64).max // 4 if integral else np.inf
+    f = np.full(size, big, dtype=dtype)
     f[0] = 0
     last = np.full(size, -1, dtype=np.int8)
     for layer in range(1, n + 1):
         members = masks[popcount == layer]
-        best = np.full(members.size, big, dtype=np.int64)
+        best = np.full(members.size, big, dtype=dtype)
         arg = np.full(members.size, -1, dtype=np.int8)
         for j in range(n):
             has = (members & (1 << j)) != 0
             sub = members[has] ^ (1 << j)
-            cost = f[sub] + np.maximum(0, total[members[has]] - int(d[j]))
+            cost = f[sub] + np.maximum(0, total[members[has]] - d[j])
             current = best[has]
             better = cost < current
             current[better] = cost[better]
@@ -55,4 +58,5 @@ def solve_dp(p: Sequence[int], d: Sequence[int]) -> tuple[int, list[int]]:
         j = int(last[mask])
         order.append(j)
         mask ^= 1 << j
-    return int(f[size - 1]), order[::-1]
+    value = f[size - 1]
+    return (int(value) if integral else float(value)), order[::-1]
