@@ -227,3 +227,11 @@ def test_evaluate_reports_progress_and_uses_arrays():
 
     ev.evaluate("x", sequencer, instances, "toy", progress=lambda done, total: seen.append((done, total)))
     assert seen == [(1, 3), (2, 3), (3, 3)] and set(calls) == {np.ndarray}
+
+
+def test_the_objective_never_truncates_fractional_data():
+    p, d = [1.5, 2, 1, 0.5], [1, 2.5, 0, 3.25]
+    # by hand: jobs 2, 0, 3, 1 finish at 1, 2.5, 3, 5 with due dates 0, 1, 3.25, 2.5
+    assert total_tardiness(p, d, [2, 0, 3, 1]) == pytest.approx(1 + 1.5 + 0 + 2.5)
+    assert total_tardiness([3, 2, 4], [2, 6, 5], [0, 1, 2], start=0.5) == pytest.approx(1.5 + 0 + 4.5)
+    assert isinstance(total_tardiness([3, 2, 4], [2, 6, 5], [0, 1, 2]), int)

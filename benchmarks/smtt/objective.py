@@ -17,7 +17,7 @@ def as_ints(values: Sequence[int]) -> np.ndarray:
 @njit(cache=True, nogil=True)
 def tardiness(p: np.ndarray, d: np.ndarray, order: np.ndarray, start: int = 0) -> int:
     """ΣT_j of ``order`` on int64 arrays (the kernel; no checks)."""
-    t, total = start, 0
+    t, total = start, start * 0  # the data's own type: int64 or float64
     for j in order:
         t += p[j]
         if t > d[j]:
@@ -25,8 +25,15 @@ def tardiness(p: np.ndarray, d: np.ndarray, order: np.ndarray, start: int = 0) -
     return total
 
 
-def total_tardiness(p: Sequence[int], d: Sequence[int], order: Sequence[int], start: int = 0) -> int:
-    return int(tardiness(as_ints(p), as_ints(d), as_ints(order), start))
+def total_tardiness(
+    p: Sequence[float], d: Sequence[float], order: Sequence[int], start: float = 0
+) -> int | float:
+    """ΣT_j of ``order``: on integers in int64 (exact); other data in float64, never truncated."""
+    pa, da = np.asarray(p), np.asarray(d)
+    if pa.dtype.kind in "iub" and da.dtype.kind in "iub" and float(start).is_integer():
+        return int(tardiness(as_ints(pa), as_ints(da), as_ints(order), int(start)))
+    floats = (np.ascontiguousarray(pa, dtype=np.float64), np.ascontiguousarray(da, dtype=np.float64))
+    return float(tardiness(*floats, as_ints(order), float(start)))
 
 
 def is_permutation(order: Sequence[int], n: int) -> bool:
