@@ -46,6 +46,7 @@ def run_cli_input(args, stdin, env, cwd=None):
     return proc
 
 
+@pytest.mark.slow
 def test_chat_through_stdin_covers_a_whole_session(tmp_path):
     script = tmp_path / "replies.json"
     script.write_text(json.dumps({"by_tag": CHAT_REPLIES}))
@@ -106,6 +107,7 @@ def test_chat_through_stdin_covers_a_whole_session(tmp_path):
     assert "no scenarios yet" in out.split("you> /new")[1]
 
 
+@pytest.mark.slow
 def test_solve_text_through_the_cli(tmp_path):
     replies = {"missing_data": [NO_GAPS], "formulate": [FORMULATION_JSON], "code_from_text": [GOOD_CODE]}
     problem = tmp_path / "problem.txt"
@@ -153,6 +155,7 @@ def test_solve_without_an_llm_prints_the_configuration_help(tmp_path):
         (["solve", "x", "--model", "scripted:/dev/null"], "cannot read the scripted replies", 1),
     ],
 )
+@pytest.mark.slow
 def test_solve_bad_arguments(args, message, rc):
     proc = run_cli(*args)
     assert proc.returncode == rc and message in proc.stderr

@@ -20,6 +20,7 @@ def tiny(tmp_path_factory):
     return build_tiny_model(tmp_path_factory.mktemp("tiny"))
 
 
+@pytest.mark.slow
 def test_generates_with_the_chat_template_on_cpu(tiny):
     llm = TransformersBackend(str(tiny))
     request = LLMRequest(

@@ -98,6 +98,7 @@ def test_a_bad_problem_file_is_named_with_its_line(tmp_path, lines, message):
         registry.load(str(path))
 
 
+@pytest.mark.slow
 def test_bench_run_refuses_a_bad_or_missing_problem_file_before_any_work(tmp_path):
     path, out = tmp_path / "mine.jsonl", tmp_path / "r.jsonl"
     path.write_text('{"question": "Maximise x."}\n')
@@ -107,6 +108,7 @@ def test_bench_run_refuses_a_bad_or_missing_problem_file_before_any_work(tmp_pat
     assert missing.returncode == 1 and "absent.jsonl: no such file" in missing.stderr
 
 
+@pytest.mark.slow
 def test_the_replayed_run_answers_and_records_each_problem(mini_run):
     records = {r["problem_id"]: r for r in RunFile(mini_run).records()}
     assert set(records) == {r["id"] for r in ROWS}
@@ -138,6 +140,7 @@ def test_a_problem_whose_llm_calls_fail_is_a_record_and_the_run_goes_on(tmp_path
     assert f"{len(failed)} problem(s) ended with an error" in proc.stderr
 
 
+@pytest.mark.slow
 def test_a_refused_api_key_stops_the_run_with_one_message(tmp_path):
     out = tmp_path / "run.jsonl"
     refused = [{"status": 401, "message": "bad key"}] * 10
@@ -152,6 +155,7 @@ def test_a_refused_api_key_stops_the_run_with_one_message(tmp_path):
 
 
 # -- identity of a run: the whole dataset's hash and the subset's ids
+@pytest.mark.slow
 def test_a_subset_records_the_whole_datasets_hash_and_its_ids(tmp_path):
     out = tmp_path / "run.jsonl"
     whole = registry.version_hash(registry.load(str(MINI)))
@@ -164,6 +168,7 @@ def test_a_subset_records_the_whole_datasets_hash_and_its_ids(tmp_path):
     assert ids == ["brewery_lines", "feed_blend", "workshop_units"]
 
 
+@pytest.mark.slow
 def test_a_file_of_the_old_schema_still_resumes(tmp_path):
     out = tmp_path / "old.jsonl"
     part = registry.load(str(MINI))[:2]
@@ -188,6 +193,7 @@ def test_a_file_of_the_old_schema_still_resumes(tmp_path):
 
 
 # -- one writer per run file, and disks that cannot take a run
+@pytest.mark.slow
 def test_a_second_run_on_the_same_file_is_refused_while_the_first_runs(tmp_path):
     out = tmp_path / "run.jsonl"
     slow = tmp_path / "slow.json"
@@ -238,6 +244,7 @@ def _in_own_mounts(script: str, tmp_path: Path) -> subprocess.CompletedProcess:
     ],
     ids=["full-disk", "read-only"],
 )
+@pytest.mark.slow
 def test_a_disk_that_cannot_take_the_run_is_reported_before_any_problem(tmp_path, prepare, says):
     folder = tmp_path / "mnt"
     folder.mkdir()

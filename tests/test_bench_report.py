@@ -494,6 +494,7 @@ def test_terminal_rendering_shows_tables_not_markdown(tmp_path):
     assert "optagent benchmark report" in shown.splitlines()[1] and not shown.splitlines()[1].startswith(" ")
 
 
+@pytest.mark.slow
 def test_cli_report_renders_in_a_terminal_and_writes_markdown_to_a_pipe(tmp_path):
     run = write_run(tmp_path / "a.jsonl", tricky_run())
     piped = run_cli("bench", "report", str(run), check_rc=0)

@@ -64,6 +64,7 @@ def without_latency(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.startswith("- latency"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dataset", ["logior", "optibench"])
 def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path, dataset):
     root = shared_dir(registry.spec(dataset).path).parents[len(Path(registry.spec(dataset).path).parts) - 1]
@@ -95,6 +96,7 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path, dataset):
     assert without_latency(markdown(load_runs([broken]))) == without_latency(markdown(load_runs([whole])))
 
 
+@pytest.mark.slow
 def test_logior_replay_report_and_rescoring(tmp_path):
     root = shared_dir("logior").parent
     out = tmp_path / "logior.jsonl"
@@ -164,6 +166,7 @@ def test_report_compares_runs(tmp_path):
     assert "<table>" in html_report(load_runs([b]))
 
 
+@pytest.mark.slow
 def test_audit_logior_and_cross_version(tmp_path):
     root = shared_dir("logior").parent
     proc = run_cli(

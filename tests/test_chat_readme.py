@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
 
 
@@ -20,6 +21,7 @@ def readme_chat_session() -> tuple[str, str]:
     return command, output
 
 
+@pytest.mark.slow
 def test_the_readme_chat_session_runs_as_shown(tmp_path):
     command, shown = readme_chat_session()
     assert "scripted:examples/replays/chat_furniture.json" in command

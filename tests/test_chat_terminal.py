@@ -13,6 +13,7 @@ import subprocess
 import termios
 import time
 
+import pytest
 from agent_fixtures import FORMULATION_JSON, PROBLEM
 from chat_fixtures import NO_GAPS, what_if
 from cli_helpers import EXE
@@ -72,6 +73,7 @@ class Terminal:
         return self.proc.wait(timeout=5)
 
 
+@pytest.mark.slow
 def test_chat_in_a_terminal_edits_recalls_completes_and_undoes(tmp_path):
     replies = {
         "missing_data": [NO_GAPS, NO_GAPS],

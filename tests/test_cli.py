@@ -61,6 +61,7 @@ def test_invalid_model_lists_errors(tmp_path, base):
     assert json.loads(out)["issues"][0]["code"] == "undefined-symbol"
 
 
+@pytest.mark.slow
 def test_validate_render_export_check_schema(tmp_path):
     model = str(EXAMPLES / "facility_location.json")
     assert "0 error(s)" in run("formulation", "validate", model, check_rc=0).stdout

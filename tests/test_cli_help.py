@@ -60,6 +60,7 @@ def test_help_has_no_defects(path, capsys):
     assert "[default: None]" not in text
 
 
+@pytest.mark.slow
 def test_finetune_train_marks_its_required_flags(capsys):
     text = help_text(("finetune", "train"), capsys)
     for flag in ("--base", "--data"):

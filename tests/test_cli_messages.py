@@ -32,6 +32,7 @@ NO_KEYS = {
         ("deepseek-chat", "did you mean deepseek:deepseek-chat?"),
     ],
 )
+@pytest.mark.slow
 def test_a_bad_model_spec_says_what_is_wrong_and_lists_the_forms(spec, says):
     proc = run_cli("solve", "A factory makes chairs.", "--model", spec, env=NO_KEYS)
     assert proc.returncode == 1
@@ -53,6 +54,7 @@ def test_model_specs_that_are_fine():
         parse_model_spec("  ")
 
 
+@pytest.mark.slow
 def test_a_real_openai_name_without_a_key_still_asks_for_the_key():
     proc = run_cli("solve", "A factory makes chairs.", "--model", "gpt-4o", env=NO_KEYS)
     assert proc.returncode == 1 and "needs an API key: set OPENAI_API_KEY" in proc.stderr

@@ -11,6 +11,7 @@ import struct
 import subprocess
 import termios
 
+import pytest
 from cli_helpers import EXE, run_cli
 from conftest import EXAMPLES, FIXTURES
 
@@ -71,6 +72,7 @@ def test_dataset_names_are_whole_in_a_pipe():
     names_whole(run_cli(*DATASETS, check_rc=0).stdout)
 
 
+@pytest.mark.slow
 def test_piped_solve_output_is_not_wrapped():
     problem = EXAMPLES / "problems" / "furniture.txt"
     replay = EXAMPLES / "replays" / "furniture.json"

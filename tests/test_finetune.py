@@ -80,6 +80,7 @@ def test_copied_and_reworded_evaluation_problems_are_dropped():
     assert next(d for d in dropped if d.source == "copied").similarity == 1.0
 
 
+@pytest.mark.slow
 def test_data_cli_checks_against_the_evaluation_sets(tmp_path):
     root = shared_dir("logior").parent
     out = tmp_path / "train.jsonl"
@@ -149,6 +150,7 @@ def chat_rows(count: int) -> str:
     return "".join(json.dumps(r) + "\n" for r in rows)
 
 
+@pytest.mark.slow
 def test_lora_steps_lower_the_loss_resume_merge_and_serve(tmp_path):
     base = build_tiny_model(tmp_path / "base")
     data = tmp_path / "data.jsonl"
@@ -200,6 +202,7 @@ def test_yaml_config_and_errors(tmp_path):
         TrainConfig(base="x", data=str(tmp_path / "missing.jsonl"))
 
 
+@pytest.mark.slow
 def test_train_and_merge_from_the_command_line(tmp_path):
     base = build_tiny_model(tmp_path / "base")
     data = tmp_path / "data.jsonl"
@@ -239,6 +242,7 @@ def _last_json(text: str) -> dict:
     return json.loads(text[text.rindex("\n{") + 1 :] if "\n{" in text else text)
 
 
+@pytest.mark.slow
 def test_nlp4lp_programs_become_verified_code_and_repair_examples(pool):
     root = shared_dir("nlp4lp-orthought").parent
     examples = build.from_nlp4lp(root, pool)

@@ -31,6 +31,7 @@ def offline_env(tmp_path, **extra: str) -> dict[str, str]:
     ],
     ids=["HF_HUB_OFFLINE", "no-network"],
 )
+@pytest.mark.slow
 def test_an_uncached_hub_id_fails_at_once_with_what_to_do(tmp_path, extra, says):
     data = tmp_path / "train.jsonl"
     data.write_text('{"messages": []}\n')
@@ -46,6 +47,7 @@ def test_an_uncached_hub_id_fails_at_once_with_what_to_do(tmp_path, extra, says)
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_a_cached_hub_id_loads_offline(tmp_path):
     pytest.importorskip("transformers", reason="the [local] extra is not installed")
     from tiny_llm import build_tiny_model

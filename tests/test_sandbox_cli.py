@@ -118,6 +118,7 @@ def test_without_bubblewrap_generated_code_runs_only_by_explicit_choice(monkeypa
     assert "can use the network and read your files" in isolation.describe("rlimits")
 
 
+@pytest.mark.slow
 def test_solve_says_which_level_is_in_force():
     replay = [
         "solve",

@@ -218,6 +218,7 @@ def test_cleanup_does_not_follow_the_jobs_symlinks(pool, tmp_path):
                 link.unlink()
 
 
+@pytest.mark.slow
 def test_the_host_network_cannot_be_joined(pool):
     accepted: list[bytes] = []
     server = socket.socket()

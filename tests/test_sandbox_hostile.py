@@ -32,6 +32,7 @@ def test_pool_survives_and_still_works(pool):
 
 
 # -- time
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["infinite_loop", "busy_threads", "signal_tricks", "sleep_forever"])
 def test_runaway_programs_time_out(pool, name):
     result = run(pool, name)
@@ -275,6 +276,7 @@ def test_deleting_host_files_fails(pool, tmp_path):
     assert (ROOT / "README.md").exists()
 
 
+@pytest.mark.slow
 def test_tcp_connection_to_a_host_listener_fails(pool):
     require("unshare", "cutting the network")
     accepted: list[bytes] = []

@@ -19,6 +19,7 @@ def outcomes():
         return nlp.run(rows, pool, limits)
 
 
+@pytest.mark.slow
 def test_every_program_runs_and_almost_all_match(outcomes):
     counts = nlp.summary(outcomes)
     matched = counts["match"] + counts["match (no solution)"]

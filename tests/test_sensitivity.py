@@ -255,6 +255,7 @@ def test_cli_json_and_explain():
     assert "shop_hours[finishing]" in proc.stdout and "225 .. 600" in proc.stdout
 
 
+@pytest.mark.slow
 def test_cli_explains_an_answer_from_a_problem_in_words():
     proc = run_cli(
         "solve",

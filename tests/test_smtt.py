@@ -110,6 +110,7 @@ def test_shared_sets_load():
     assert sum(i.opt != i.meta["opt_as_published"] for i in n500) > 0  # the re-aligned optima
 
 
+@pytest.mark.slow
 def test_dp_reproduces_a_sample_of_the_stored_20_job_optima():
     for name in ("n20", "n20-alt", "n20-normal"):
         for instance in shared_set(name)[::200]:
@@ -142,6 +143,7 @@ def test_eval_cli_json():
     assert len(data["classes"]) == 20 and data["below_optimum"] == []
 
 
+@pytest.mark.slow
 def test_eval_cli_runs_a_heuristic_file_in_the_sandbox(tmp_path):
     shared_set("n20")
     path = tmp_path / "edd.py"

@@ -146,6 +146,7 @@ def test_driver_keeps_the_best_order_yielded_and_rechecks_every_order(pool, trai
     assert re.search(r"improve\(p, d, order, time_left\) gave (\d+) indices for (\d+) jobs", rejected.reason)
 
 
+@pytest.mark.slow
 def test_budget_is_enforced_against_slow_and_evasive_candidates(pool, train):
     slow_rule = "def construct(p, d):\n    while True:\n        pass\n"
     slow = evaluator(pool, train).evaluate(slow_rule)
@@ -520,6 +521,7 @@ def discover_args(tmp_path: Path, replies: Path, *extra: str) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_discover_cli_writes_summary_best_programs_and_the_pareto_front(tmp_path):
     from conftest import SHARED_BENCHMARKS
 
@@ -571,6 +573,7 @@ def test_discover_cli_writes_summary_best_programs_and_the_pareto_front(tmp_path
     assert bad.returncode == 1 and "--sizes" in bad.stderr
 
 
+@pytest.mark.slow
 def test_discover_cli_stops_on_ctrl_c_and_continues_when_rerun(tmp_path):
     env = {**os.environ, "OPTAGENT_CACHE_DIR": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
     replies = scripted_file(tmp_path, defaults={"smtt_discover": fenced("Shortest first.", SPT)}, delay_s=1.5)
@@ -602,6 +605,7 @@ def test_discover_cli_stops_on_ctrl_c_and_continues_when_rerun(tmp_path):
 
 
 # -- beyond one machine
+@pytest.mark.slow
 def test_ray_executor_runs_candidates_in_the_sandbox_like_the_local_pool(pool, train):
     ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'optagent[ray]')")
     from optagent.benchmarks.smtt.discovery.ray_executor import RayExecutor
