@@ -48,7 +48,7 @@ def test_an_uncached_hub_id_fails_at_once_with_what_to_do(tmp_path, extra, says)
 
 def test_a_cached_hub_id_loads_offline(tmp_path):
     pytest.importorskip("transformers", reason="the [local] extra is not installed")
-    from tiny_llm import build_tiny_model
+    from optagent.finetune.tiny_model import build_tiny_model
 
     repo, revision = tmp_path / "hf" / "hub" / "models--local--tiny", "a" * 40  # the cache's own layout
     build_tiny_model(repo / "snapshots" / revision)
