@@ -41,7 +41,8 @@ class TinyModel:
 def prompt_texts() -> list[str]:
     """The agent's prompt templates (the text that makes up most of every training example)."""
     folder = resources.files("optagent.prompts").joinpath("templates")
-    return [f.read_text(encoding="utf-8") for f in folder.iterdir() if f.name.endswith(".md")]
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".md")), key=lambda f: f.name)
+    return [f.read_text(encoding="utf-8") for f in files]
 
 
 def build_tiny_model(folder: Path, *, vocab_size: int = 1000, context: int = 2048) -> TinyModel:
