@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -77,8 +78,12 @@ def _dataset(path: str, eval_fraction: float, seed: int):
     return dataset, None
 
 
-def train(config: TrainConfig, *, resume: bool = False) -> dict[str, Any]:
-    """Run the SFT; returns the final metrics (train loss, eval loss, steps) and writes them to output."""
+StepReport = Callable[[int, int, float | None], None]  # (steps done, steps in all, last logged loss)
+
+
+def train(config: TrainConfig, *, resume: bool = False, on_step: StepReport | None = None) -> dict[str, Any]:
+    """Run the SFT; returns the final metrics (train loss, eval loss, steps) and writes them to output.
+    ``on_step`` replaces the trainer's own progress bar and printed log lines."""
     base = resolve_model(config.base, "base model")  # before the heavy imports: an offline id fails at once
     import torch
     from peft import LoraConfig
@@ -122,7 +127,7 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict[str, Any]:
         assistant_only_loss=True,
         bf16=cuda,
         use_cpu=not cuda,
-        gradient_checkpointing=config.gradient_checkpointing and cuda,
+        **{_checkpointing_flag(): config.gradient_checkpointing and cuda},
         save_steps=config.save_steps,
         logging_steps=config.logging_steps,
         eval_strategy="steps" if eval_set is not None else "no",
@@ -145,8 +150,13 @@ def train(config: TrainConfig, *, resume: bool = False) -> dict[str, Any]:
         processing_class=tokenizer,
         peft_config=peft_config,
     )
-    counter = _step_counter()
+    counter = _step_counter(on_step)
     trainer.add_callback(counter)
+    if on_step is not None:
+        from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+        trainer.remove_callback(ProgressCallback)
+        trainer.remove_callback(PrinterCallback)
     checkpoints = sorted(Path(config.output).glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
     checkpoint = checkpoints[-1] if resume and checkpoints else None
     output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
@@ -188,15 +198,33 @@ def _loggers(requested: list[str]) -> list[str]:
     return ["tensorboard"]
 
 
-def _step_counter() -> Any:
-    """A callback counting the optimiser steps run in this call (a resumed run starts at its checkpoint)."""
+def _checkpointing_flag() -> str:
+    """transformers 5 renamed ``gradient_checkpointing`` (and warns on the old name); 4.x has only that."""
+    from transformers import TrainingArguments
+
+    known = TrainingArguments.__dataclass_fields__
+    return "activation_checkpointing" if "activation_checkpointing" in known else "gradient_checkpointing"
+
+
+def _step_counter(on_step: StepReport | None) -> Any:
+    """A callback counting the optimiser steps run in this call (a resumed run starts at its checkpoint),
+    reporting each to ``on_step`` with the last loss logged."""
     from transformers import TrainerCallback
 
     class StepCounter(TrainerCallback):
         steps = 0
+        loss: float | None = None
+
+        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
+            if logs and "loss" in logs:
+                self.loss = float(logs["loss"])
+                if on_step is not None:
+                    on_step(state.global_step, state.max_steps, self.loss)
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             self.steps += 1
+            if on_step is not None:
+                on_step(state.global_step, state.max_steps, self.loss)
 
     return StepCounter()
 

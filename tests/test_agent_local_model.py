@@ -6,18 +6,17 @@ import pytest
 
 pytest.importorskip("transformers", reason="the [local] extra (transformers, torch) is not installed")
 
-from tiny_llm import build_tiny_model
-
 from optagent.agent.llm import LLMRequest, Message
 from optagent.agent.llm.config import make_llm
 from optagent.agent.llm.transformers_backend import TransformersBackend
 from optagent.agent.llm.types import LLMContextOverflow
 from optagent.errors import InputError
+from optagent.finetune.tiny_model import build_tiny_model
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    return build_tiny_model(tmp_path_factory.mktemp("tiny"))
+    return build_tiny_model(tmp_path_factory.mktemp("tiny")).folder
 
 
 @pytest.mark.slow
@@ -39,12 +38,7 @@ def test_reachable_through_the_model_spec(tiny):
 
 
 def test_context_overflow_is_reported(tmp_path):
-    folder = build_tiny_model(tmp_path / "short")
-    import json
-
-    config = json.loads((folder / "config.json").read_text())
-    config["max_position_embeddings"] = 16
-    (folder / "config.json").write_text(json.dumps(config))
+    folder = build_tiny_model(tmp_path / "short", context=16).folder
     llm = TransformersBackend(str(folder))
     with pytest.raises(LLMContextOverflow, match="tokens"):
         llm.complete(LLMRequest((Message("user", "Maximize profit subject to capacity constraints " * 5),)))

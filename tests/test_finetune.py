@@ -12,13 +12,13 @@ pytest.importorskip("trl", reason="the [finetune] extra (trl, peft, transformers
 from agent_fixtures import FORMULATION, GOOD_CODE, PROBLEM
 from cli_helpers import run_cli
 from conftest import EXAMPLES, shared_dir
-from tiny_llm import build_tiny_model
 
 from optagent.agent.llm import LLMRequest, Message, ScriptedLLM
 from optagent.agent.llm.transformers_backend import TransformersBackend
 from optagent.finetune import build
 from optagent.finetune import examples as ex
 from optagent.finetune.contamination import ContaminationIndex
+from optagent.finetune.tiny_model import build_tiny_model
 from optagent.finetune.train import TrainConfig, merge, train
 from optagent.prompts import render
 from optagent.sandbox import Limits, WorkerPool
@@ -152,7 +152,7 @@ def chat_rows(count: int) -> str:
 
 @pytest.mark.slow
 def test_lora_steps_lower_the_loss_resume_merge_and_serve(tmp_path):
-    base = build_tiny_model(tmp_path / "base")
+    base = build_tiny_model(tmp_path / "base").folder
     data = tmp_path / "data.jsonl"
     data.write_text(chat_rows(24))
     settings = dict(
@@ -204,7 +204,7 @@ def test_yaml_config_and_errors(tmp_path):
 
 @pytest.mark.slow
 def test_train_and_merge_from_the_command_line(tmp_path):
-    base = build_tiny_model(tmp_path / "base")
+    base = build_tiny_model(tmp_path / "base").folder
     data = tmp_path / "data.jsonl"
     data.write_text(chat_rows(12))
     config = tmp_path / "ft.yaml"

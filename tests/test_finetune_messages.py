@@ -50,7 +50,7 @@ def test_an_uncached_hub_id_fails_at_once_with_what_to_do(tmp_path, extra, says)
 @pytest.mark.slow
 def test_a_cached_hub_id_loads_offline(tmp_path):
     pytest.importorskip("transformers", reason="the [local] extra is not installed")
-    from tiny_llm import build_tiny_model
+    from optagent.finetune.tiny_model import build_tiny_model
 
     repo, revision = tmp_path / "hf" / "hub" / "models--local--tiny", "a" * 40  # the cache's own layout
     build_tiny_model(repo / "snapshots" / revision)
@@ -106,3 +106,14 @@ def test_finetune_data_from_a_run_lists_each_dropped_source_once(tmp_path):
     assert sorted(lines) == sorted(
         f"dropped run:{MINI}:{row['id']} ~ {MINI}:{row['id']} (similarity 1.0, 2 examples)" for row in rows
     )
+
+
+def test_tiny_model_writes_only_to_a_new_folder_or_over_its_own(tmp_path):
+    theirs = tmp_path / "my-model"
+    theirs.mkdir()
+    (theirs / "config.json").write_text("{}")
+    for target, says in ((theirs, "is not empty and holds no tiny model"), (MINI, "is a file")):
+        proc = run_cli("finetune", "tiny-model", str(target))
+        assert proc.returncode == 1 and says in proc.stderr, proc.stderr
+    assert [p.name for p in theirs.iterdir()] == ["config.json"]  # left as it was
+    assert (theirs / "config.json").read_text() == "{}"

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from optagent.cli.options import json_option, make_cli_llm, positive
-from optagent.cli.output import console, print_json
+from optagent.cli.output import console, print_json, progress_bar, quiet_libraries
 from optagent.errors import InputError, UsageError
 
 SHOWN = 20  # dropped sources listed in the terminal; --json lists them all
@@ -49,7 +49,6 @@ def data(
     as_json: bool = json_option("the summary, with every dropped example,"),
 ):
     """Build multi-instruction examples, drop those resembling evaluation problems, write JSONL."""
-    from optagent.agent.api import default_executor
     from optagent.benchmarks import registry
     from optagent.finetune import build
     from optagent.finetune.contamination import ContaminationIndex
@@ -60,6 +59,8 @@ def data(
         examples += build.from_references(root, references)
         sources.add("logior")
     if nlp4lp:
+        from optagent.agent.api import default_executor
+
         examples += build.from_nlp4lp(root, default_executor())
         sources.add("nlp4lp")
     if runs:
@@ -68,6 +69,8 @@ def data(
             registry.spec(e.source.split(":")[1]).benchmark for e in examples if e.source.startswith("run:")
         }
     if synth:
+        from optagent.agent.api import default_executor
+
         kept, rejected = build.synthesize(
             make_cli_llm(teacher, None, None, None, False), default_executor(), synth
         )
@@ -79,12 +82,19 @@ def data(
         names = [s.name for s in registry.available(root) if s.benchmark not in sources]
         if sources:
             notes.append(
-                f"examples come from the dev splits of {sorted(sources)}: do not report the tuned "
-                "model's scores on those benchmarks"
+                f"examples come from {', '.join(sorted(sources))}: do not report the tuned model's scores "
+                "on them"
             )
     else:
         names = [n.strip() for n in eval_sets.split(",") if n.strip()]
-    kept, dropped = ContaminationIndex(eval_problems(root, names)).filter(examples, threshold)
+    problems = eval_problems(root, names)
+    if not problems:
+        where = f"no dataset was found under {root}" if eval_sets == "auto" else "--eval-sets holds none"
+        notes.append(
+            f"not checked for contamination: {where} (give --data-dir, or --eval-sets with the sets or "
+            "JSONL files you will evaluate on)"
+        )
+    kept, dropped = ContaminationIndex(problems).filter(examples, threshold)
     build.write_jsonl(kept, out)
     report = {
         **build.summary(kept),
@@ -96,10 +106,17 @@ def data(
     if as_json:
         print_json(report)
         return
+    tasks = ", ".join(f"{count} {task.replace('_to_', ' -> ')}" for task, count in report["by_task"].items())
     console.print(
-        f"{len(kept)} examples written to {escape(str(out))} {report['by_task']}; "
-        f"{len(dropped)} dropped as too close to evaluation problems"
+        f"{len(kept)} examples written to {escape(str(out))}" + (f" ({escape(tasks)})" if tasks else ""),
+        highlight=False,
     )
+    if problems:
+        console.print(
+            f"checked against {len(problems):,} problems of {len(names)} evaluation "
+            f"set{'s' if len(names) > 1 else ''}: {len(dropped)} dropped as too close to evaluation problems",
+            highlight=False,
+        )
     print_dropped(dropped)
     for note in notes:
         console.print(f"[yellow]note:[/] {escape(note)}")
@@ -155,6 +172,7 @@ def train(
         "learning_rate": learning_rate,
         "qlora": qlora,
     }
+    quiet_libraries()
     if config is not None:
         settings = TrainConfig.from_yaml(config, **flags)
     else:
@@ -163,14 +181,43 @@ def train(
                 "--base and --data are required", hint="give both, or --config FILE.yaml that sets them"
             )
         settings = TrainConfig(**{k: v for k, v in flags.items() if v is not None})
-    metrics = run_train(settings, resume=resume)
     if as_json:
-        print_json(metrics)
+        print_json(run_train(settings, resume=resume, on_step=lambda *_: None))  # stdout: the JSON alone
         return
+    steps = settings.max_steps if settings.max_steps > 0 else None  # known once the data is loaded
+    with progress_bar(f"LoRA training on {settings.data}", steps) as update:
+
+        def on_step(done: int, total: int, loss: float | None) -> None:
+            update(done, "" if loss is None else f"loss {loss:.4f}", total=total)
+
+        metrics = run_train(settings, resume=resume, on_step=on_step)
     console.print(
         f"trained {metrics['steps']} steps; train loss {metrics['train_loss']:.4f}"
         + (f", eval loss {metrics['eval_loss']:.4f}" if "eval_loss" in metrics else "")
-        + f"; adapter in {escape(settings.output)} (use --model hf:BASE+{escape(settings.output)})"
+        + f"; adapter in {escape(settings.output)} (use --model hf:{escape(settings.base)}+"
+        f"{escape(settings.output)})",
+        highlight=False,
+    )
+
+
+@app.command("tiny-model")
+def tiny_model(
+    folder: Path = typer.Argument(..., help="Folder to write the model and its tokenizer to."),
+):
+    """A tiny random Llama and a tokenizer trained here: try data, train and --model hf: offline."""
+    from optagent.finetune.tiny_model import MARKER, build_tiny_model
+
+    quiet_libraries()
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).exists():
+        raise InputError(f"{folder} is not empty and holds no tiny model", hint="give a new folder")
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder} is a file", hint="give a new folder")
+    built = build_tiny_model(folder)
+    console.print(
+        f"tiny model written to {escape(str(folder))}: a random 2-layer Llama, {built.parameters:,} "
+        f"parameters, context {built.context:,} tokens, a tokenizer of {built.vocab_size:,} tokens trained "
+        "on the agent's prompts (random weights: it shows the plumbing, not skill)",
+        highlight=False,
     )
 
 
@@ -183,4 +230,5 @@ def merge(
     """Merge base + adapter into one model folder (for --model hf:FOLDER or a vLLM server)."""
     from optagent.finetune.train import merge as run_merge
 
+    quiet_libraries()
     console.print(f"merged model written to {escape(str(run_merge(base, adapter, output)))}")

@@ -49,6 +49,9 @@ def make_cli_llm(
 ):
     """The LLM named by the command's flags (then the environment, then the config file)."""
     from optagent.agent.llm import make_llm
+    from optagent.cli.output import quiet_libraries
+
+    quiet_libraries()  # a local model (hf:) would print the loading libraries' bars and warnings
 
     return make_llm(model=model, base_url=base_url, api_key=api_key, timeout=timeout, cache=not no_cache)
 

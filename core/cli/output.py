@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +52,36 @@ def print_written(*paths: object) -> None:
     for path in paths:
         if path:
             err_console.print(f"wrote {escape(str(path))}", highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def progress_bar(label: str, total: int | None) -> Iterator[Callable[..., None]]:
+    """A progress bar on stderr; yields ``update(done, status="", total=None)``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import TimeRemainingColumn as Remaining
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        Remaining(),
+        TextColumn("{task.fields[status]}"),
+        console=err_console,
+    ) as progress:
+        task = progress.add_task(escape(label), total=total, status="")
+        yield lambda done, status="", total=None: progress.update(
+            task, completed=done, status=escape(status), total=total
+        )
+
+
+def quiet_libraries() -> None:
+    """transformers, datasets and trl print progress bars, per-step log dicts and deprecation warnings of
+    their own; optagent's commands report their progress themselves (settings made by the user are kept)."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    warnings.filterwarnings("ignore", category=FutureWarning)
 
 
 def print_error(message: str, hint: str = "") -> None:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
 from optagent.cli.options import json_option, positive
-from optagent.cli.output import console, err_console, print_json, print_written
+from optagent.cli.output import console, err_console, print_json, print_written, progress_bar
 from optagent.errors import InputError
 
 app = typer.Typer(
@@ -18,25 +15,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 DATA = typer.Option(None, "--data-dir", help="Folder holding smtt/ (default: $OPTAGENT_BENCHMARKS).")
-
-
-@contextmanager
-def _progress(label: str, total: int) -> Iterator[Callable[..., None]]:
-    """A progress bar on stderr; yields ``update(done, status="")``."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    from rich.progress import TimeRemainingColumn as Remaining
-
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        Remaining(),
-        TextColumn("{task.fields[status]}"),
-        console=err_console,
-    ) as progress:
-        task = progress.add_task(escape(label), total=total, status="")
-        yield lambda done, status="": progress.update(task, completed=done, status=escape(status))
 
 
 def _instances(set_name: str, data_dir: Path | None, ids: str | None, limit: int | None):
@@ -82,7 +60,7 @@ def evaluate(
         result = _evaluate_file(Path(heuristic), instances, set_name)
     else:
         sequencer = ev.named(heuristic, ils_iterations=ils_iterations, seed=seed)
-        with _progress(f"{heuristic} on {set_name}", len(instances)) as update:
+        with progress_bar(f"{heuristic} on {set_name}", len(instances)) as update:
             result = ev.evaluate(
                 heuristic, sequencer, instances, set_name, progress=lambda done, _total: update(done)
             )
@@ -150,7 +128,7 @@ def exact(
         raise InputError(f"unknown method {method!r}", hint="dp, bb or mip")
     instances = _instances(set_name, data_dir, ids, limit)
     rows = []
-    with _progress(f"{method} on {set_name}", len(instances)) as update:
+    with progress_bar(f"{method} on {set_name}", len(instances)) as update:
         for instance in instances:
             if method == "dp":
                 start = time.perf_counter()

@@ -123,20 +123,33 @@ def discover(
     if as_json:
         print_json(summary)
         return
-    table = Table("candidate", "idea", "fitness", "gap % [95 % CI]", "CPU ms", "against the champion")
+    training = summary["training"]
+    table = Table(
+        "candidate",
+        "idea",
+        "fitness",
+        "gap % [95 % CI]",
+        "CPU ms",
+        "against the champion",
+        title=f"The best {len(summary['best'])} of {summary['candidates']} candidates on the training set "
+        f"({training['spec']}; {training['instances']} in all), CPU budget {summary['budget_s'] * 1000:g} ms "
+        "per instance",
+        title_justify="left",
+    )
     for row in summary["best"]:
         table.add_row(
             f"{row['id']} ({row['operator']})",
-            escape(row["idea"][:40]),
+            escape(row["idea"]),
             f"{row['fitness']:.4f}",
             f"{row['gap']:.3f} [{row['ci'][0]:.3f}, {row['ci'][1]:.3f}]",
             f"{row['cpu_ms']:.3g}",
             escape(row["against_champion"]),
         )
     console.print(table)
+    rejected = ", ".join(f"{reason} {count}" for reason, count in summary["rejected"].items()) or "none"
     console.print(
-        f"{summary['calls_used']} LLM calls, {summary['candidates']} candidates, rejected by reason: "
-        f"{summary['rejected'] or 'none'}; largest prompt {summary['prompt_chars']['max']:,} characters",
+        f"{summary['calls_used']} LLM calls, {summary['candidates']} candidates ({summary['accepted']} "
+        f"accepted), rejected: {rejected}; largest prompt {summary['prompt_chars']['max']:,} characters",
         highlight=False,
     )
     if "pareto" in summary:

@@ -71,4 +71,5 @@ class SearchProgress:
 
     def __exit__(self, *exc: object) -> None:
         self.live.__exit__(None, None, None)
+        self.now = "stopped" if exc[0] is not None else "done"  # the last panel stays on the screen
         self.console.print(self.render(), highlight=False)

@@ -45,7 +45,8 @@ class TrainingSpec:
 
     def describe(self) -> str:
         sizes = " and ".join(str(n) for n in self.sizes)
-        return f"{self.per_class} generated instances per (R, T) class of {sizes} jobs (seed {self.seed})"
+        instances = "instance" if self.per_class == 1 else "instances"
+        return f"{self.per_class} generated {instances} per (R, T) class of {sizes} jobs (seed {self.seed})"
 
 
 @dataclass(frozen=True)
