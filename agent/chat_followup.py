@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from optagent.agent.chat_check import Outcome, ScenarioChecker
@@ -104,39 +105,17 @@ class FollowUp:
         parent, book = self.scenario, self.session.book
         summary = sentence(reply.summary or "The model was changed")
         independent = self.independent_text(summary) if self.deps.config.mode == "full" else None
-        outcome = self.checker.evaluate(changed, independent)
         name = reply.scenario or default_name(parent.formulation, changed) or f"change-{len(book)}"
-        scenario = book.add(
-            Scenario(
-                name,
-                changed,
-                parent=parent.name,
-                summary=summary,
-                request=self.message,
-                edit=reply.edit,
-                status=outcome.status,
-                objective=outcome.objective,
-                values=outcome.values,
-                verdict=outcome.verdict,
-                checks=outcome.checks,
-                assumptions=assumption_lines(reply.assumptions),
-                conflict=outcome.conflict,
-                sensitivity=outcome.sensitivity,
-            )
+        draft = Scenario(
+            name,
+            changed,
+            parent=parent.name,
+            summary=summary,
+            request=self.message,
+            edit=reply.edit,
+            assumptions=assumption_lines(reply.assumptions),
         )
-        changes = value_changes(parent.values, outcome.values, parent.binaries | scenario.binaries)
-        turn = Turn(
-            "modified",
-            f"{summary} {status_sentence(outcome, parent)}".strip(),
-            verdict=outcome.verdict,
-            scenario=scenario.name,
-            status=outcome.status,
-            changes=changes if outcome.values else [],
-            conflict=outcome.conflict,
-            checks=outcome.checks,
-            assumptions=scenario.assumptions,
-        )
-        return scenario, turn
+        return add_checked(self.session, draft, independent)
 
     def independent_text(self, summary: str) -> str:
         """The problem as stated plus every change so far in words: what an independent program reads."""
@@ -203,6 +182,38 @@ class FollowUp:
             message=self.message,
             asking=ASK if ask else ASSUME,
         )
+
+
+def add_checked(session: Any, draft: Scenario, independent: str | None) -> tuple[Scenario, Turn]:
+    """Solve and check ``draft`` (a change of its parent) like the first answer, add it to the session's
+    scenarios as the current one, and say what changed against its parent."""
+    parent = session.book.get(draft.parent)
+    outcome = session.checker.evaluate(draft.formulation, independent)
+    scenario = session.book.add(
+        replace(
+            draft,
+            status=outcome.status,
+            objective=outcome.objective,
+            values=outcome.values,
+            verdict=outcome.verdict,
+            checks=outcome.checks,
+            conflict=outcome.conflict,
+            sensitivity=outcome.sensitivity,
+        )
+    )
+    changes = value_changes(parent.values, outcome.values, parent.binaries | scenario.binaries)
+    turn = Turn(
+        "modified",
+        f"{draft.summary} {status_sentence(outcome, parent)}".strip(),
+        verdict=outcome.verdict,
+        scenario=scenario.name,
+        status=outcome.status,
+        changes=changes if outcome.values else [],
+        conflict=outcome.conflict,
+        checks=outcome.checks,
+        assumptions=scenario.assumptions,
+    )
+    return scenario, turn
 
 
 def edited(formulation: dict[str, Any], edit: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from optagent.agent.answer import Answer
 from optagent.agent.api import default_executor, solve
 from optagent.agent.chat_check import ScenarioChecker, sensitivity_data
 from optagent.agent.chat_files import EXPORTS, export_model, file_name, read_session, session_data, write_text
-from optagent.agent.chat_followup import FollowUp
+from optagent.agent.chat_followup import FollowUp, add_checked
 from optagent.agent.chat_format import assumption_lines, decisions, number, sentence
 from optagent.agent.chat_turn import Turn
 from optagent.agent.config import RunConfig
@@ -229,6 +229,7 @@ class ChatSession:
         self.book = ScenarioBook()
         self.book.add(base)
         turn.scenario = base.name
+        turn.notes.extend(reading_notes(answer))
         return turn
 
     # -- follow-ups
@@ -243,6 +244,41 @@ class ChatSession:
             self.pending = Pending("change", message, [reply.ask])
             return self._question()
         return follow_up.respond(reply, changed, probes)
+
+    # -- readings of an ambiguous text
+    def pick_reading(self, number: int) -> Turn:
+        """Make reading ``number`` (1-based, as the first answer lists them) the current scenario: the first
+        answer's formulation with that reading's edit, solved and checked like any change (``/reading N``)."""
+        answer = self.answer
+        readings = answer.readings if answer is not None and answer.formulation else []
+        if len(readings) < 2:
+            raise InputError(
+                "the first answer has no other readings of the text",
+                hint="readings are listed when the text can be read in ways that change the optimum",
+            )
+        if not 1 <= number <= len(readings):
+            raise InputError(f"there is no reading {number}", hint=f"pick one of 1..{len(readings)}")
+        assert answer is not None and self.problem is not None
+        reading = readings[number - 1]
+        independent = None
+        if self.config.mode == "full":
+            independent = f"{self.problem}\n\nRead the problem this way: {sentence(reading.text)}"
+        draft = Scenario(
+            self.book.unique(f"reading-{number}"),
+            answer.reading_formulation(number - 1),
+            parent="base",
+            summary=sentence(f"Reading {number}: {reading.text}"),
+            request=f"/reading {number}",
+            edit=reading.edit or None,
+        )
+        before = self._snapshot()
+        try:
+            _, turn = add_checked(self, draft, independent)
+        except OptagentError:
+            self.problem, self.answer, self.book, self.pending = before
+            raise
+        self.record(f"/reading {number}", turn)
+        return turn
 
     # -- scenarios
     def scenarios(self) -> list[Scenario]:
@@ -338,6 +374,20 @@ def first_check(answer: Answer) -> str:
         "ambiguous": "readings of the text give different optima",
         "failed": "no path produced a checked answer",
     }.get(answer.verdict, f"verdict {answer.verdict}")
+
+
+def reading_notes(answer: Answer) -> list[str]:
+    """One line per other reading of an ambiguous text, with its optimum and how to pick it."""
+    if len(answer.readings) < 2 or not answer.formulation:
+        return []
+    lines = ["The text can be read in more than one way:"]
+    for index, reading in enumerate(answer.readings, start=1):
+        value = f"objective {number(reading.objective)}" if reading.objective is not None else "no objective"
+        shown = " (this answer)" if index == 1 else ""
+        text = sentence(reading.text).rstrip(".")
+        lines.append(f"Reading {index}{shown}: {text} ({value}, {reading.status or 'not solved'}).")
+    lines.append("/reading N makes reading N the current scenario, solved and checked like any change.")
+    return lines
 
 
 def _program_values(answer: Answer) -> dict[str, Any]:

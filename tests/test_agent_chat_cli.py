@@ -6,7 +6,16 @@ import json
 import os
 
 import pytest
-from agent_fixtures import FORMULATION, FORMULATION_JSON, GOOD_CODE, OPTIMUM, PROBLEM
+from agent_fixtures import (
+    FORMULATION,
+    FORMULATION_JSON,
+    GOOD_CODE,
+    OPTIMUM,
+    PER_WEEK,
+    PROBLEM,
+    TABLES,
+    TABLES_MODEL,
+)
 from chat_fixtures import (
     GAP,
     INFEASIBLE_PROGRAM,
@@ -159,3 +168,25 @@ def test_solve_without_an_llm_prints_the_configuration_help(tmp_path):
 def test_solve_bad_arguments(args, message, rc):
     proc = run_cli(*args)
     assert proc.returncode == rc and message in proc.stderr
+
+
+def test_chat_lists_readings_and_picks_one(tmp_path):
+    replies = {
+        "missing_data": [NO_GAPS],
+        "formulate": [json.dumps({**TABLES_MODEL, "readings": [PER_WEEK]})],
+    }
+    script = tmp_path / "replies.json"
+    script.write_text(json.dumps({"by_tag": replies}))
+    lines = [TABLES, "/reading two", "/reading 5", "/reading 2", "/scenarios", "/quit"]
+    env = {**os.environ, "OPTAGENT_CACHE_DIR": str(tmp_path), "COLUMNS": "120"}
+    args = ["chat", "--model", f"scripted:{script}", "--mode", "ir"]
+    proc = run_cli_input(args, "\n".join(lines) + "\n", env, tmp_path)
+    out, err = proc.stdout, proc.stderr
+    assert proc.returncode == 0, err
+    assert "Reading 2: Up to 15 tables each week (objective 600, optimal)." in out
+    assert "/reading takes a reading's number, not 'two'" in err
+    assert "there is no reading 5" in err and "pick one of 1..2" in err
+    assert "scenario reading-2" in out
+    assert "Reading 2: up to 15 tables each week. Objective 600, was 450" in out
+    scenarios = out.split("you> /scenarios")[1]
+    assert "*  reading-2" in scenarios and "base" in scenarios

@@ -11,9 +11,15 @@ from agent_fixtures import (
     FORMULATION_JSON,
     GOOD_CODE,
     OPTIMUM,
+    PER_WEEK,
     PROBLEM,
+    TABLES,
+    TABLES_MODEL,
+    TOTAL_CAP,
+    WEEKLY_CAP,
     formulation_with,
     program,
+    tables_program,
 )
 
 import optagent
@@ -35,55 +41,6 @@ def pool():
 def run(pool, replies: dict, **kwargs):
     llm = ScriptedLLM(replies)
     return optagent.solve(kwargs.pop("text", PROBLEM), llm=llm, executor=pool, **kwargs), llm
-
-
-# -- a problem with two defensible readings: "up to 15 tables" in total or per week
-TABLES = (
-    "A workshop builds tables over two weeks. Each table earns $30. Each week the workshop has 40 hours of "
-    "labour, and a table takes 4 hours. The workshop can sell up to 15 tables. How many tables should it "
-    "build each week to maximise profit?"
-)
-TABLES_MODEL = {
-    "name": "tables",
-    "problem_type": "LP",
-    "sets": [{"name": "W", "range": {"start": 1, "end": 2}}],
-    "parameters": [
-        {"name": "profit", "value": 30},
-        {"name": "hours", "value": 40},
-        {"name": "per_table", "value": 4},
-        {"name": "sales", "value": 15},
-    ],
-    "variables": [{"name": "build", "index": ["w in W"]}],
-    "objective": {"sense": "maximize", "expr": "sum(profit * build[w] for w in W)"},
-    "constraints": [
-        {"name": "labour", "forall": ["w in W"], "expr": "per_table * build[w] <= hours"},
-        {"name": "sales_cap", "expr": "sum(build[w] for w in W) <= sales"},
-    ],
-}
-PER_WEEK = {
-    "reading": "up to 15 tables each week",
-    "edit": {"constraints": [{"name": "sales_cap", "forall": ["w in W"], "expr": "build[w] <= sales"}]},
-}
-
-
-def tables_program(cap: str) -> str:
-    return f"""```python
-import pyomo.environ as pyo
-
-def solve(profit=30, hours=40, per_table=4, sales=15):
-    m = pyo.ConcreteModel()
-    m.build = pyo.Var([1, 2], bounds=(0, None))
-    m.labour = pyo.Constraint([1, 2], rule=lambda m, w: per_table * m.build[w] <= hours)
-    {cap}
-    m.o = pyo.Objective(expr=profit * (m.build[1] + m.build[2]), sense=pyo.maximize)
-    pyo.SolverFactory("highs").solve(m)
-    return {{"status": "optimal", "objective": pyo.value(m.o),
-            "variables": {{f"build[{{w}}]": m.build[w].value for w in (1, 2)}}}}
-```"""
-
-
-TOTAL_CAP = "m.cap = pyo.Constraint(expr=m.build[1] + m.build[2] <= sales)"
-WEEKLY_CAP = "m.cap = pyo.Constraint([1, 2], rule=lambda m, w: m.build[w] <= sales)"
 
 
 def test_two_readings_end_ambiguous_with_both_optima(pool):

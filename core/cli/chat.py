@@ -18,6 +18,7 @@ HELP = """commands (Tab completes them, Up and Down recall earlier lines):
   /export KIND [FILE]    KIND: python, json, latex, markdown, lp, mps (default file: MODEL-SCENARIO.suffix)
   /scenarios             every scenario with its objective and verdict
   /switch NAME           make a scenario the current one
+  /reading N             make reading N of an ambiguous text the current scenario (solved and checked)
   /compare A B           objective, data, model and decision differences
   /undo, /redo           step back or forward through changes and switches
   /new                   start over with a new problem
@@ -182,6 +183,20 @@ def _switch(session, args, interactive) -> None:
     _now_at(session.switch(name))
 
 
+def _reading(session, args, interactive) -> None:
+    from optagent.cli.chat_ui import print_turn
+
+    (text,) = _arguments(args, 1, 1, "/reading N")
+    if not text.isdigit():
+        raise InputError(f"/reading takes a reading's number, not {text!r}", hint="e.g. /reading 2")
+    if interactive:
+        with console.status("solving...", spinner="dots"):
+            turn = session.pick_reading(int(text))
+    else:
+        turn = session.pick_reading(int(text))
+    print_turn(console, turn)
+
+
 def _undo(session, args, interactive) -> None:
     _arguments(args, 0, 0, "/undo")
     _now_at(session.undo(), "nothing to undo")
@@ -239,6 +254,7 @@ COMMANDS = {
     "/export": _export,
     "/scenarios": _scenarios,
     "/switch": _switch,
+    "/reading": _reading,
     "/compare": _compare,
     "/undo": _undo,
     "/redo": _redo,
