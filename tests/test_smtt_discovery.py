@@ -583,7 +583,14 @@ def test_discover_cli_stops_on_ctrl_c_and_continues_when_rerun(tmp_path):
         "optagent.cli.main",
         *discover_args(tmp_path, replies, "--test-set", "none"),
     ]
-    process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        args,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # also when started with it ignored
+    )
     log = tmp_path / "run" / "candidates.jsonl"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and '"call": 0' not in (log.read_text() if log.exists() else ""):

@@ -191,7 +191,8 @@ def test_ctrl_c_stops_a_long_search(backend):
         else "exact_bb._Search(i.p, i.d, float('inf'), time.perf_counter).run(bound)"
     )
     code = (
-        "import time\n"
+        "import signal, time\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"  # also when started with SIGINT ignored
         "from optagent.benchmarks.smtt import exact_bb\n"
         "from optagent.benchmarks.smtt.instances import generate\n"
         "from optagent.benchmarks.smtt.objective import total_tardiness\n"
