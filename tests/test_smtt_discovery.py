@@ -279,8 +279,15 @@ def test_prompt_teaches_and_stays_within_its_bound():
         time_weight=0.1,
         training="toy",
         max_chars=50_000,
+        max_code_chars=4321,
+        leaders=[parents[0], candidate(7, SPT, 0.9)],
     )
     assert full.count("def improve") == 2 and "idea number 3" in full and "idea number 4" in full
+    assert "at most 4,321 characters" in full and "rejected as a duplicate, even when it is faster" in full
+    board = full.split("Best heuristics so far (lower fitness is better):\n")[1]
+    leaders = board.split("\n\n")[0].splitlines()
+    assert [line.split(" (")[0] for line in leaders] == ["- candidate 3", "- candidate 7"]
+    assert "fitness 0.5000" in leaders[0] and leaders[0].endswith("idea number 3")
     assert "R=0.2" in full and "13.00" in full and "ok" in full  # per-class gaps, a zero-optimum class met
     assert "CPU 3.5 ms per instance (18 % of the budget" in full and "20 ms of CPU time" in full
     assert "ValueError: x" in full and "duplicate: like 2" in full and "candidate 9 (tune of [3])" in full
@@ -387,6 +394,12 @@ def test_scripted_search_judges_rejects_and_deduplicates(tmp_path, pool, train, 
     prompts_seen = [r.prompt_text for r in llm.calls]
     assert "One index short." in prompts_seen[2] and "gave 9 indices for 10 jobs" in prompts_seen[2]
     assert all(len(p) <= SETTINGS.max_prompt_chars for p in prompts_seen)
+    best_seed = min((c for c in found.candidates if c.status == "seed"), key=lambda c: c.score.fitness)
+    board = "Best heuristics so far (lower fitness is better):\n"
+    assert f"{board}- candidate {best_seed.id} (a seed)" in prompts_seen[0]
+    accepted = by_idea["least slack first."]
+    later = prompts_seen[accepted.call + 1 :]
+    assert later and all(f"- candidate {accepted.id} (" in p for p in later)  # the board follows the search
     for request, c in zip(llm.calls, [c for c in found.candidates if c.call is not None]):
         parents = [found.by_id[k] for k in c.parents]
         assert len({p.signature for p in parents}) == len(parents)  # parents that differ

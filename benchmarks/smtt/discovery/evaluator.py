@@ -140,7 +140,9 @@ class Evaluator:
             n = self.instances[indices[worst]].n
             return "over-budget", (
                 f"an instance of {n} jobs took {cpu[worst]:.3f} s CPU, over the budget of "
-                f"{self.budget_s:g} s (the evaluator's timer was caught or disabled)"
+                f"{self.budget_s:g} s (the evaluator's timer was caught or disabled, or one call into native "
+                "code, such as a numpy operation on large arrays, ran past it: the timer interrupts Python "
+                "code only)"
             )
         return _Run(orders, cpu, list(result.heuristic.seconds), construct)
 

@@ -1,5 +1,5 @@
-"""The discovery prompt: parents with their idea, per-class gaps and run time; recent failures with their
-reasons; the operator's instruction; all under a size bound.
+"""The discovery prompt: the best candidates so far in one line each; parents with their idea, per-class gaps
+and run time; recent failures with their reasons; the operator's instruction; all under a size bound.
 
 When the full prompt is over ``max_chars``, it is shortened step by step: the per-class tables of all but
 the first parent go, then the code of all but the first parent (their idea and scores stay), then failures.
@@ -52,9 +52,8 @@ def describe_score(candidate: Candidate, budget_s: float) -> str:
 
 
 def describe_parent(letter: str, c: Candidate, budget_s: float, *, table: bool, code: bool) -> str:
-    origin = "a seed" if c.status == "seed" else f"{c.operator} of {list(c.parents)}"
     parts = [
-        f"### Heuristic {letter} (candidate {c.id}, {origin})",
+        f"### Heuristic {letter} (candidate {c.id}, {origin(c)})",
         f"Idea: {c.idea}",
         describe_score(c, budget_s),
     ]
@@ -70,9 +69,29 @@ def describe_parent(letter: str, c: Candidate, budget_s: float, *, table: bool, 
     return "\n".join(parts)
 
 
+def origin(c: Candidate) -> str:
+    if c.status == "seed":
+        return "a seed"
+    return f"{c.operator} of {list(c.parents)}" if c.parents else c.operator
+
+
 def describe_failure(c: Candidate) -> str:
-    origin = f"{c.operator} of {list(c.parents)}" if c.parents else c.operator
-    return f'- candidate {c.id} ({origin}), idea "{c.idea[:160]}": {c.category}: {c.reason}'
+    return f'- candidate {c.id} ({origin(c)}), idea "{c.idea[:240]}": {c.category}: {c.reason}'
+
+
+def describe_leaders(leaders: Sequence[Candidate]) -> str:
+    """One line per candidate: what a new idea must differ from, and the score to beat."""
+    if not leaders:
+        return ""
+    lines = ["Best heuristics so far (lower fitness is better):"]
+    for c in leaders:
+        s = c.score
+        assert s is not None
+        lines.append(
+            f"- candidate {c.id} ({origin(c)}): fitness {s.fitness:.4f}, gap {s.gap:.4f} %, "
+            f"{s.cpu_ms:.3g} ms CPU; {c.idea[:240]}"
+        )
+    return "\n".join(lines)
 
 
 def build(
@@ -84,6 +103,8 @@ def build(
     time_weight: float,
     training: str,
     max_chars: int,
+    max_code_chars: int = 5000,
+    leaders: Sequence[Candidate] = (),
 ) -> str:
     """The prompt text, shortened until it fits ``max_chars`` (or as short as it gets)."""
     instruction = operator.instruction()
@@ -112,6 +133,8 @@ def build(
             budget=milliseconds(budget_s),
             training=training,
             time_weight=f"{time_weight:g}",
+            max_code=f"{max_code_chars:,}",
+            leaders=describe_leaders(leaders),
             parents="\n\n".join(blocks),
             failures=failure_text,
             instruction=instruction,

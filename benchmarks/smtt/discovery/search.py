@@ -249,8 +249,25 @@ class Discovery:
             time_weight=self.evaluator.time_weight,
             training=self.training,
             max_chars=self.settings.max_prompt_chars,
+            max_code_chars=self.settings.max_code_chars,
+            leaders=self.leaders(),
         )
         return operator, parents, island, text
+
+    def leaders(self, count: int = 5) -> list[Candidate]:
+        """The best scored candidates so far, one per behaviour, best first."""
+        scored = sorted(
+            (c for c in self.candidates if c.status in ("seed", "accepted") and c.score is not None),
+            key=lambda c: (c.score.fitness, c.id),  # type: ignore[union-attr]
+        )
+        seen: set[str] = set()
+        best = []
+        for c in scored:
+            behaviour = c.signature or f"candidate {c.id}"
+            if behaviour not in seen:
+                seen.add(behaviour)
+                best.append(c)
+        return best[:count]
 
     def step(self, call: int) -> Candidate:
         operator, parents, island, text = self.prompt(call)
