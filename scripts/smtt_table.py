@@ -2,7 +2,8 @@
 
 Usage: python scripts/smtt_table.py [--out docs/smtt_reproduction.md] [--ils-iterations 100] [--seed 0]
        [--sets n20,n20-normal,n100,n200,n500] [--data-dir DIR]
-       [--discovered runs/smtt/best_1.py,...] [--discovered-budget SECONDS] [--workers 2]
+       [--discovered runs/smtt/best_1.py,runs/smtt/best_1.py@0.2,...] [--discovered-budget SECONDS]
+       [--workers 2]
 
 Every built-in rule, the seed paper's EDD with the released code's tie order, MDD + insertion and an iterated
 local search run on the shared test sets and are scored against the stored optima; n500 is scored against
@@ -10,7 +11,8 @@ the re-aligned optima and against the optima as published. The paper's published
 ../shared/benchmarks/smtt/README.md) stand next to ours, and the paper's claims are checked against the
 results. One run takes a few minutes on one core. Heuristics found by `optagent smtt discover` join the same
 tables with --discovered: each runs in the sandbox through the discovery driver under its CPU budget per
-instance (or --discovered-budget), its orders re-scored here.
+instance (or --discovered-budget, or the seconds after '@' in its entry: one program can join at several
+budgets), its orders re-scored here.
 """
 
 from __future__ import annotations
@@ -86,8 +88,47 @@ def run_all(root: Path, sets: list[str], ils_iterations: int, seed: int) -> dict
     return out
 
 
+def discovered_entries(text: str) -> list[tuple[Path, float | None]]:
+    """``a.py,b.py@0.2`` -> [(a.py, None), (b.py, 0.2)]: a program and the CPU budget it runs at."""
+    entries = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        path, _, seconds = item.partition("@")
+        try:
+            budget = float(seconds) if seconds else None
+        except ValueError:
+            sys.exit(f"--discovered: {item!r} has no number of seconds after '@' (e.g. best_1.py@0.2)")
+        if budget is not None and budget <= 0:
+            sys.exit(f"--discovered: the budget of {item!r} must be positive")
+        entries.append((Path(path), budget))
+    return entries
+
+
+def provenance(entries: list[tuple[Path, float | None]]) -> list[str]:
+    """Where each discovered program came from: its run's summary.json (model, prompts, calls, training)."""
+    import json
+
+    lines = []
+    for folder in dict.fromkeys(path.parent for path, _ in entries):
+        try:
+            run = json.loads((folder / "summary.json").read_text())
+            training = run["training"]["spec"]
+            lines.append(
+                f"- `{folder.name}`: model `{run['model']}`, prompts {run['prompts']}, "
+                f"{run['calls_used']} LLM calls, {run['candidates']} candidates "
+                f"({run['accepted']} accepted); training: {training}; "
+                f"budget {1000 * run['budget_s']:g} ms, time weight {run['time_weight']:g}"
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            lines.append(f"- `{folder.name}`: no readable summary.json beside the programs")
+        for path, _ in entries:
+            if path.parent == folder:
+                idea = path.read_text(encoding="utf-8").splitlines()[0].lstrip("# ").strip()
+                lines.append(f"  - `{path.stem}`: {idea}")
+    return list(dict.fromkeys(lines))
+
+
 def run_discovered(
-    paths: list[Path], budget: float | None, root: Path, sets: list[str], workers: int
+    entries: list[tuple[Path, float | None]], budget: float | None, root: Path, sets: list[str], workers: int
 ) -> tuple[dict[tuple[str, str], dict], list[str]]:
     """Rows for programs written by ``smtt discover`` (sandboxed, budget enforced), and notes on failures."""
     from optagent.benchmarks.smtt.discovery import Evaluator
@@ -96,12 +137,12 @@ def run_discovered(
 
     out: dict[tuple[str, str], dict] = {}
     notes: list[str] = []
-    if not paths:
+    if not entries:
         return out, notes
     with WorkerPool(workers) as pool:
-        for path in paths:
+        for path, chosen in entries:
             code, own = read_best(path)
-            seconds = budget or own
+            seconds = chosen or budget or own
             label = f"discovered {path.parent.name}/{path.stem} ({1000 * seconds:g} ms)"
             for set_name in sets:
                 instances = load_set(set_name, root, keep_nonpositive=True)
@@ -333,7 +374,10 @@ def document(res: dict, columns: list[str], args: argparse.Namespace, notes: lis
         ils=args.ils_iterations,
         seed=args.seed,
     )
-    found = [DISCOVERED, *(f"- did not run: {note}" for note in notes)] if args.discovered else []
+    entries = discovered_entries(args.discovered)
+    found = []
+    if entries:
+        found = [DISCOVERED, *provenance(entries), "", *(f"- did not run: {note}" for note in notes)]
     return "\n".join(
         [
             header,
@@ -362,8 +406,8 @@ def main() -> None:
     root = data_dir(args.data_dir)
     sets = args.sets.split(",")
     res = run_all(root, sets, args.ils_iterations, args.seed)
-    paths = [Path(p) for p in args.discovered.split(",") if p]
-    found, notes = run_discovered(paths, args.discovered_budget, root, sets, args.workers)
+    entries = discovered_entries(args.discovered)
+    found, notes = run_discovered(entries, args.discovered_budget, root, sets, args.workers)
     res.update(found)
     columns = [c for c in COLUMNS if any(k[1] == c for k in res)]
     text = document(res, columns, args, notes)
