@@ -80,11 +80,16 @@ def _is_root() -> bool:
 
 def bwrap_base() -> list[str]:
     """Namespaces and capabilities. As root there is no user namespace: the worker keeps the few
-    capabilities it needs to run each job under an unprivileged uid (the job keeps none)."""
+    capabilities it needs to run each job under an unprivileged uid (the job keeps none).
+
+    The worker is PID 1 of its namespace (``--as-pid-1``): bubblewrap's own reaper would be a dumpable
+    process holding the worker's request pipe, which a job of the same uid could reopen through
+    ``/proc/1/fd/0`` to inject requests. As PID 1 the worker reaps orphans itself and cannot be signalled
+    from inside."""
     if not _is_root():
-        return ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+        return ["--unshare-all", "--as-pid-1", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     argv = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
-    argv += ["--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    argv += ["--as-pid-1", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     for cap in WORKER_CAPS:
         argv += ["--cap-add", cap]
     return argv
