@@ -84,6 +84,32 @@ def evaluator(pool, train, **kwargs) -> Evaluator:
     return Evaluator(train.instances, pool, **options)
 
 
+def test_candidates_that_solve_every_probe_are_told_apart_on_the_whole_training_set(pool):
+    """Strong candidates agree on probes they all solve optimally: the duplicate check then compares
+    every training instance, so a candidate that differs elsewhere is kept, an identical one is not."""
+    loose = [Instance(f"loose-{k}", [3, 1, 4, 1, 5, 9, 2, 6], [99] * 8, 0.2, 0.2, opt=0) for k in range(4)]
+    tight = [generate(6, 0.2, 0.6, seed=k) for k in range(6)]
+    tight = [Instance(i.id, i.p, i.d, i.rdd, i.tf, opt=solve_dp(i.p, i.d)[0]) for i in tight]
+    judge = Evaluator([*tight, *loose], pool, budget_s=BUDGET, parallel=2, probe=4)
+    assert {judge.instances[k].n for k in judge.probe} == {8}  # the probes: every order is optimal there
+    edd = "def construct(p, d):\n    return sorted(range(len(p)), key=lambda j: (d[j], j))\n"
+    first = judge.evaluate(edd, known=lambda signature: None)
+    assert first.ok
+    known = {first.signature: 1}
+    mixed = edd.replace("(d[j], j)", "(d[j], j) if len(p) == 8 else (p[j], j)")
+    assert total_tardiness(tight[0].p, tight[0].d, sorted(range(6), key=lambda j: (tight[0].p[j], j))) != (
+        total_tardiness(tight[0].p, tight[0].d, sorted(range(6), key=lambda j: (tight[0].d[j], j)))
+    )  # EDD and SPT differ off the probes
+    kept = judge.evaluate(mixed, known=known.get)
+    assert kept.ok and kept.signature != first.signature
+    again = judge.evaluate(
+        edd.replace("key=lambda j", "key=lambda i").replace("[j]", "[i]").replace(", j)", ", i)"),
+        known=known.get,
+    )
+    assert not again.ok and again.category == "duplicate"
+    assert "behaves exactly like candidate 1 (the same orders on all 10 training instances)" in again.reason
+
+
 # -- training instances with proven optima
 def test_training_optima_are_proven_cached_and_checked(tmp_path, monkeypatch):
     spec = TrainingSpec(sizes=(7, 9), per_class=1, seed=3)
@@ -224,6 +250,10 @@ def test_reply_parsing_keeps_a_one_sentence_idea():
     )
     assert parse_reply(f"```python\n# Shortest jobs first\n{SPT}```")[0] == "Shortest jobs first"
     assert parse_reply(f"```python\n{SPT}```")[0] == "(no idea stated)"
+    long_idea = "Descend from three starts " + "then kick the tardy block " * 30
+    idea = parse_reply(fenced(long_idea, SPT))[0]
+    assert len(idea) <= 400 and idea.endswith("…") and long_idea.startswith(idea[:-1])
+    assert long_idea[len(idea) - 1] == " "  # cut between words
     demo = json.loads((Path(__file__).parent.parent / "examples/replays/smtt_discover.json").read_text())
     parsed = [parse_reply(reply) for reply in demo["replies"]]  # the README's offline demo
     assert all(idea != "(no idea stated)" and "def construct" in code for idea, code in parsed)

@@ -1,7 +1,9 @@
 """Run a candidate in the sandbox on an instance set under the per-instance time budget, and score it.
 
 A small probe set runs first: its permutations (and the constructive rule's orders) are the candidate's
-behaviour signature, so a candidate that behaves like a known one is rejected before the full run. The
+behaviour signature, so a candidate that behaves like a known one is rejected before the full run. When the
+candidate solves every probe instance optimally, the probe cannot tell strong candidates apart: the
+signature then covers every training instance and is checked after the full run. The
 rest runs in parallel chunks, one sandbox job each, on whatever executor is given (the local worker pool or
 Ray). Every order is re-scored here; the time budget is enforced twice: inside the sandbox by the driver
 (a timer on the thread's CPU time per instance) and outside by each job's wall-clock limit
@@ -146,6 +148,14 @@ class Evaluator:
             )
         return _Run(orders, cpu, list(result.heuristic.seconds), construct)
 
+    def _solves_all(self, indices: list[int], orders: list[list[int]]) -> bool:
+        """True when every order is optimal for its instance (each with a proven optimum)."""
+        for k, order in zip(indices, orders):
+            instance = self.instances[k]
+            if instance.opt is None or total_tardiness(instance.p, instance.d, order) != instance.opt:
+                return False
+        return bool(indices)
+
     def evaluate(self, code: str, known: Callable[[str], int | None] | None = None) -> Evaluation:
         """Score ``code``. With ``known`` (signature -> id of a candidate that has it) the probe runs first
         and a candidate that behaves like a known one is rejected as a duplicate before the other chunks
@@ -161,8 +171,9 @@ class Evaluator:
             probe = run(self.probe)
         if isinstance(probe, tuple):
             return Evaluation(False, *probe)
-        signature = hashlib.sha256(json.dumps([probe.orders, probe.construct]).encode()).hexdigest()[:16]
-        duplicate = known(signature) if known is not None else None
+        telling = not self._solves_all(self.probe, probe.orders)
+        signature = _signature(probe.orders, probe.construct)
+        duplicate = known(signature) if known is not None and telling else None
         if duplicate is not None:
             return Evaluation(
                 False,
@@ -179,10 +190,24 @@ class Evaluator:
                 return Evaluation(False, *failed, signature=signature)
         n = len(self.instances)
         orders: list[list[int]] = [[] for _ in range(n)]
+        built: list[str] = [""] * n
         cpu, wall = [0.0] * n, [0.0] * n
         for indices, run in zip([self.probe, *self.chunks], [probe, *runs]):
-            for k, order, c, w in zip(indices, run.orders, run.cpu, run.wall):  # type: ignore[union-attr]
-                orders[k], cpu[k], wall[k] = order, c, w
+            for k, order, c, w, b in zip(  # type: ignore[union-attr]
+                indices, run.orders, run.cpu, run.wall, run.construct
+            ):
+                orders[k], cpu[k], wall[k], built[k] = order, c, w, b
+        if not telling:  # every probe solved optimally: only the whole training set tells candidates apart
+            signature = _signature(orders, built)
+            duplicate = known(signature) if known is not None else None
+            if duplicate is not None:
+                return Evaluation(
+                    False,
+                    "duplicate",
+                    f"behaves exactly like candidate {duplicate} (the same orders on all {n} training "
+                    "instances): a new candidate needs a genuinely different rule or search",
+                    signature=signature,
+                )
         values = [total_tardiness(i.p, i.d, o) for i, o in zip(self.instances, orders)]
         below = [i.id for i, v in zip(self.instances, values) if i.opt is not None and v < i.opt]
         if below:
@@ -200,3 +225,8 @@ class Evaluator:
             bootstrap=self.bootstrap,
         )
         return Evaluation(True, score=result, values=values, cpu=cpu, signature=signature)
+
+
+def _signature(orders: list[list[int]], construct: list[str]) -> str:
+    """A candidate's behaviour: its final and its constructive orders, hashed."""
+    return hashlib.sha256(json.dumps([orders, construct]).encode()).hexdigest()[:16]

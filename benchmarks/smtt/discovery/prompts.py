@@ -72,11 +72,13 @@ def describe_parent(letter: str, c: Candidate, budget_s: float, *, table: bool, 
 def origin(c: Candidate) -> str:
     if c.status == "seed":
         return "a seed"
+    if c.operator == "new":
+        return f"new idea, shown {list(c.parents)}" if c.parents else "new idea"
     return f"{c.operator} of {list(c.parents)}" if c.parents else c.operator
 
 
 def describe_failure(c: Candidate) -> str:
-    return f'- candidate {c.id} ({origin(c)}), idea "{c.idea[:240]}": {c.category}: {c.reason}'
+    return f'- candidate {c.id} ({origin(c)}), idea "{c.idea}": {c.category}: {c.reason}'
 
 
 def describe_leaders(leaders: Sequence[Candidate]) -> str:
@@ -88,8 +90,8 @@ def describe_leaders(leaders: Sequence[Candidate]) -> str:
         s = c.score
         assert s is not None
         lines.append(
-            f"- candidate {c.id} ({origin(c)}): fitness {s.fitness:.4f}, gap {s.gap:.4f} %, "
-            f"{s.cpu_ms:.3g} ms CPU; {c.idea[:240]}"
+            f"- candidate {c.id} ({origin(c)}): fitness {s.fitness:.4f}, gap {s.gap:.4f} % "
+            f"[{s.ci[0]:.4f}, {s.ci[1]:.4f}], {s.cpu_ms:.3g} ms CPU; {c.idea}"
         )
     return "\n".join(lines)
 

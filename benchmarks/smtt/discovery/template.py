@@ -269,6 +269,16 @@ def improve(p, d, order, time_left, strength=3):
 )
 
 
+IDEA_CHARS = 400
+
+
+def shorten(idea: str, limit: int = IDEA_CHARS) -> str:
+    """An idea of at most ``limit`` characters, cut at a word with an ellipsis when it is longer."""
+    if len(idea) <= limit:
+        return idea
+    return idea[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
 def parse_reply(text: str) -> tuple[str, str]:
     """(idea, code) of an LLM reply: the one-sentence idea before the code block, then the program.
 
@@ -280,7 +290,7 @@ def parse_reply(text: str) -> tuple[str, str]:
     for line in before.splitlines():
         line = re.sub(r"^[#>*\-\s]*(idea\s*[:\-]\s*)?", "", line.strip(), flags=re.IGNORECASE).strip(" *")
         if len(line) >= 8:
-            return line[:300], code
+            return shorten(line), code
     comments = [
         line.strip().lstrip("#").strip() for line in code.splitlines() if line.strip().startswith("#")
     ]
@@ -293,7 +303,7 @@ def parse_reply(text: str) -> tuple[str, str]:
         docs = []
     for line in [*comments, *((d or "").strip().split("\n")[0] for d in docs)]:
         if len(line) >= 8:
-            return line[:300], code
+            return shorten(line), code
     return "(no idea stated)", code
 
 
