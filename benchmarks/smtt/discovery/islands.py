@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from optagent.benchmarks.smtt.discovery.journal import Candidate
 
@@ -27,14 +27,7 @@ class Islands:
 
     def ranked(self, island: int, by_id: Mapping[int, Candidate]) -> list[Candidate]:
         """The island's scored candidates, best first, one per behaviour, at most ``population``."""
-        seen: set[str] = set()
-        out = []
-        scored = [by_id[i] for i in self.members[island] if by_id[i].scored]
-        for candidate in sorted(scored, key=lambda c: (c.score.fitness, c.id)):  # type: ignore[union-attr]
-            if candidate.signature not in seen:
-                seen.add(candidate.signature)
-                out.append(candidate)
-        return out[: self.population]
+        return best_per_behaviour(by_id[i] for i in self.members[island])[: self.population]
 
     def plan_reset(self, by_id: Mapping[int, Candidate], rng: random.Random) -> dict[str, list[int]]:
         """Which islands restart, and from which candidate each (a log event; apply with ``reset``)."""
@@ -51,3 +44,14 @@ class Islands:
     def reset(self, event: Mapping[str, list[int]]) -> None:
         for island, donor in zip(event["islands"], event["from"]):
             self.members[island] = [donor] if donor >= 0 else []
+
+
+def best_per_behaviour(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """The scored ``candidates``, best fitness first (ties: lower id), the first of each behaviour only."""
+    seen: set[str] = set()
+    out = []
+    for candidate in sorted((c for c in candidates if c.scored), key=lambda c: (c.score.fitness, c.id)):  # type: ignore[union-attr]
+        if candidate.signature not in seen:
+            seen.add(candidate.signature)
+            out.append(candidate)
+    return out

@@ -19,7 +19,7 @@ from optagent.agent.llm.types import LLM, LLMRequest, Message
 from optagent.benchmarks.smtt.discovery import operators, prompts
 from optagent.benchmarks.smtt.discovery.evaluator import Evaluator
 from optagent.benchmarks.smtt.discovery.fitness import compare
-from optagent.benchmarks.smtt.discovery.islands import Islands
+from optagent.benchmarks.smtt.discovery.islands import Islands, best_per_behaviour
 from optagent.benchmarks.smtt.discovery.journal import Candidate, Journal
 from optagent.benchmarks.smtt.discovery.template import (
     SEEDS,
@@ -52,6 +52,7 @@ class Settings:
 
 
 # Settings that change what the search does: a log can only be continued with the same ones.
+LEADERS = 5  # the best candidates listed in every prompt
 BINDING = ("training", "budget_s", "time_weight", "islands", "population", "reset_every", "seed")
 
 
@@ -152,12 +153,7 @@ class Discovery:
 
     def ranked(self) -> list[Candidate]:
         """Every scored candidate, best fitness first, one per behaviour."""
-        seen, out = set(), []
-        for c in sorted((c for c in self.candidates if c.scored), key=lambda c: (c.score.fitness, c.id)):  # type: ignore[union-attr]
-            if c.signature not in seen:
-                seen.add(c.signature)
-                out.append(c)
-        return out
+        return best_per_behaviour(self.candidates)
 
     # -- judging
     def _known(self, signature: str) -> int | None:
@@ -250,24 +246,9 @@ class Discovery:
             training=self.training,
             max_chars=self.settings.max_prompt_chars,
             max_code_chars=self.settings.max_code_chars,
-            leaders=self.leaders(),
+            leaders=self.ranked()[:LEADERS],
         )
         return operator, parents, island, text
-
-    def leaders(self, count: int = 5) -> list[Candidate]:
-        """The best scored candidates so far, one per behaviour, best first."""
-        scored = sorted(
-            (c for c in self.candidates if c.status in ("seed", "accepted") and c.score is not None),
-            key=lambda c: (c.score.fitness, c.id),  # type: ignore[union-attr]
-        )
-        seen: set[str] = set()
-        best = []
-        for c in scored:
-            behaviour = c.signature or f"candidate {c.id}"
-            if behaviour not in seen:
-                seen.add(behaviour)
-                best.append(c)
-        return best[:count]
 
     def step(self, call: int) -> Candidate:
         operator, parents, island, text = self.prompt(call)
