@@ -271,12 +271,7 @@ class ChatSession:
             request=f"/reading {number}",
             edit=reading.edit or None,
         )
-        before = self._snapshot()
-        try:
-            _, turn = add_checked(self, draft, independent)
-        except OptagentError:
-            self.problem, self.answer, self.book, self.pending = before
-            raise
+        _, turn = add_checked(self, draft, independent)  # nothing changes unless the solve succeeds
         self.record(f"/reading {number}", turn)
         return turn
 

@@ -115,12 +115,15 @@ def _handle(session, line: str, interactive: bool) -> None:
             return
         handler(session, args, interactive)
         return
-    if interactive:
-        with console.status("thinking...", spinner="dots"):
-            turn = session.send(line)
-    else:
-        turn = session.send(line)
-    print_turn(console, turn)
+    print_turn(console, _waiting(interactive, "thinking...", lambda: session.send(line)))
+
+
+def _waiting(interactive: bool, label: str, work):
+    """``work()``, under a spinner on a terminal."""
+    if not interactive:
+        return work()
+    with console.status(label, spinner="dots"):
+        return work()
 
 
 def _arguments(args: list[str], least: int, most: int, usage: str) -> list[str]:
@@ -189,12 +192,7 @@ def _reading(session, args, interactive) -> None:
     (text,) = _arguments(args, 1, 1, "/reading N")
     if not text.isdigit():
         raise InputError(f"/reading takes a reading's number, not {text!r}", hint="e.g. /reading 2")
-    if interactive:
-        with console.status("solving...", spinner="dots"):
-            turn = session.pick_reading(int(text))
-    else:
-        turn = session.pick_reading(int(text))
-    print_turn(console, turn)
+    print_turn(console, _waiting(interactive, "solving...", lambda: session.pick_reading(int(text))))
 
 
 def _undo(session, args, interactive) -> None:
